@@ -1,0 +1,246 @@
+// npm run bench: the simulator drives the real broker into the aggregator, in separate
+// processes, and this script reports sustained events/s end to end, the aggregator's events
+// per CPU-second, p50/p99 freshness (event sent → visible in /v1/kpis) and peak RSS.
+// Env: BENCH_EPS (22000), BENCH_DURATION_S (60), BENCH_PARTITIONS (6), BENCH_QUEUES (20).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { makeEvent } from '@switchboard/events';
+import { EventPublisher, createKafka } from '@switchboard/kafka';
+import { REPO_ROOT } from '@switchboard/service-kit';
+
+// 22k: the simulator paces a little under its target, and the goal is ≥ 20k sustained
+const EPS = Number(process.env.BENCH_EPS ?? 22_000);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
+const QUEUES = Number(process.env.BENCH_QUEUES ?? 20);
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const run = randomUUID().slice(0, 8);
+const prefix = `bench-${run}-`;
+const tenant = 'bench';
+const probeTenant = 'bench-probe';
+const log = pino({ level: 'warn' });
+const state = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+
+function spawnService(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  // A larger young generation: both processes allocate many short-lived objects per event,
+  // and the default 16 MiB semi-space promotes them into costly old-space collections.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PREFIX: prefix, KAFKA_EVENT_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.on('data', (d) => process.stderr.write(`[${name}] ${d}`));
+  // never leave a load process behind, whichever way the bench ends
+  process.on('exit', () => child.kill('SIGKILL'));
+  return child;
+}
+
+/** Peak resident set (VmHWM) of a live process, in MiB. */
+function peakRssMiB(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function scrape(url: string): Promise<{ consumed: number; cpu: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let consumed = 0;
+  let cpu = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('switchboard_aggregator_events_total{')) consumed += Number(line.split(' ').pop());
+    if (line.startsWith('switchboard_process_cpu_seconds_total ')) cpu = Number(line.split(' ').pop());
+  }
+  return { consumed, cpu };
+}
+
+async function main() {
+  const nodePort = await freePort();
+  const nodeUrl = `http://127.0.0.1:${nodePort}`;
+  const node = spawnService('node', 'services/single-node/src/main.ts', {
+    PORT: String(nodePort), SIMULATOR_EPS: '0', SWITCHBOARD_STATE: state, AGGREGATOR_GROUP_ID: `bench-${run}`, DEFAULT_TENANT: tenant,
+  });
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${nodeUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 600) throw new Error('single-node did not become ready');
+    await sleep(100);
+  }
+
+  const kafka = createKafka({ brokers: BROKERS.split(','), clientId: 'bench-probe' }, log);
+  const probe = new EventPublisher(kafka, log, `${prefix}contact-events.v1`);
+  await probe.start();
+
+  const before = await scrape(nodeUrl);
+  // absent when the broker on the port belongs to another checkout (broker.sh reuses it)
+  let brokerPid: number | undefined;
+  try {
+    brokerPid = Number(readFileSync(join(REPO_ROOT, '.state/kafka/broker.pid'), 'utf8').trim());
+  } catch {
+    brokerPid = undefined;
+  }
+  const cpu0 = { broker: cpuSeconds(brokerPid), node: cpuSeconds(node.pid) };
+  let simCpu = NaN;
+  const simPort = await freePort();
+  const tStart = Date.now();
+  const sim = spawnService('simulator', 'services/simulator/src/main.ts', {
+    PORT: String(simPort), SIMULATOR_SINK: 'kafka', SIMULATOR_EPS: String(EPS), SIMULATOR_DURATION_S: String(DURATION_S),
+    SIMULATOR_QUEUES: String(QUEUES), SIMULATOR_SEED: `bench-${run}`, SIMULATOR_BATCH: '2000', DEFAULT_TENANT: tenant,
+  });
+  type SimStats = { eventsDelivered: number; eventsDropped: number; eventsPerSecond: number };
+  const simOut: { stats: SimStats | null } = { stats: null };
+  sim.stdout!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) if (line.startsWith('{"simulator"')) simOut.stats = JSON.parse(line).simulator;
+  });
+  const simExit = new Promise<void>((r) => sim.on('exit', () => r()));
+
+  // consumed-count samples, for the sustained rate from the first counted event to catch-up
+  const samples: { t: number; consumed: number }[] = [];
+  const sampler = setInterval(() => {
+    scrape(nodeUrl).then((m) => samples.push({ t: Date.now(), consumed: m.consumed }), () => undefined);
+  }, 250);
+
+  // Freshness probes: one marker event every 250 ms on its own queue; latency = publish →
+  // counted by the API. One poller asks for all probe queues at once every 100 ms, so the
+  // measuring load stays the same however late the markers are (a poller per marker would
+  // multiply the queries exactly when the node is slowest, and measure itself).
+  const latencies: number[] = [];
+  let probes = 0;
+  let simRss = NaN;
+  let simRunning = true;
+  void simExit.then(() => { simRunning = false; });
+  const waiting = new Map<string, number>();
+  const probeStart = Math.floor(Date.now() / 3600_000) * 3600_000;
+  const poller = (async () => {
+    while (simRunning || waiting.size > 0) {
+      await sleep(100);
+      if (waiting.size === 0) continue;
+      const url = `${nodeUrl}/v1/kpis?metrics=offered&granularity=1d&group_by=queue_id&from=${new Date(probeStart).toISOString()}&to=${new Date(probeStart + 2 * 86_400_000).toISOString()}`;
+      const body = (await (await fetch(url, { headers: { 'x-tenant-id': probeTenant } })).json()) as { series: { group: { queue_id: string }; points: { offered: number }[] }[] };
+      const now = Date.now();
+      for (const s of body.series) {
+        const sent = waiting.get(s.group.queue_id);
+        if (sent !== undefined && s.points.some((p) => p.offered > 0)) {
+          latencies.push(now - sent);
+          waiting.delete(s.group.queue_id);
+        }
+      }
+      for (const [q, sent] of waiting) {
+        if (now - sent > 120_000) {
+          latencies.push(Infinity);
+          waiting.delete(q);
+        }
+      }
+    }
+  })();
+  const probeLoop = (async () => {
+    while (simRunning) {
+      const i = probes++;
+      const q = `probe-${i}`;
+      const sent = Date.now();
+      await probe.publish([makeEvent({ event_id: `probe-${run}-${i}`, tenant_id: probeTenant, contact_id: q, type: 'queued', occurred_at: sent, channel: 'voice', direction: 'inbound', source: 'api', queue_id: q })]);
+      waiting.set(q, sent);
+      const c = cpuSeconds(sim.pid);
+      if (Number.isFinite(c)) simCpu = c;
+      const r = peakRssMiB(sim.pid);
+      if (Number.isFinite(r)) simRss = Number.isNaN(simRss) ? r : Math.max(simRss, r);
+      await sleep(250);
+    }
+    await poller;
+  })();
+
+  await simExit;
+  const simStats = simOut.stats as SimStats | null;
+  const tSimEnd = Date.now();
+  await probeLoop;
+  // catch-up: everything the simulator delivered (plus the probes) counted by the aggregator
+  const expected = before.consumed + (simStats?.eventsDelivered ?? 0) + probes;
+  let after = await scrape(nodeUrl);
+  let tCaughtUp = Date.now();
+  for (let i = 0; i < 1200 && after.consumed < expected; i++) {
+    await sleep(100);
+    after = await scrape(nodeUrl);
+    tCaughtUp = Date.now();
+  }
+  clearInterval(sampler);
+  samples.push({ t: tCaughtUp, consumed: after.consumed });
+  const first = samples.find((x) => x.consumed > before.consumed + probes) ?? samples[0]!;
+  const wall = (tCaughtUp - tStart) / 1000;
+  const cores = {
+    broker: +((cpuSeconds(brokerPid) - cpu0.broker) / wall).toFixed(2),
+    node: +((cpuSeconds(node.pid) - cpu0.node) / wall).toFixed(2),
+    simulator: +(simCpu / wall).toFixed(2),
+  };
+  const rss = { broker: peakRssMiB(brokerPid), node: peakRssMiB(node.pid), simulator: simRss };
+  await probe.stop();
+  node.kill('SIGTERM');
+  await new Promise((r) => node.on('exit', r));
+  rmSync(state, { recursive: true, force: true });
+
+  const consumed = after.consumed - before.consumed;
+  const secs = (tCaughtUp - first.t) / 1000;
+  const finite = latencies.filter(Number.isFinite);
+  const report = {
+    target_events_per_s: EPS,
+    duration_s: DURATION_S,
+    partitions: PARTITIONS,
+    simulator_delivered: simStats?.eventsDelivered ?? null,
+    simulator_dropped: simStats?.eventsDropped ?? null,
+    simulator_events_per_s: simStats ? Math.round(simStats.eventsPerSecond) : null,
+    aggregator_consumed: consumed,
+    caught_up: after.consumed >= expected,
+    catch_up_after_sim_end_s: +((tCaughtUp - tSimEnd) / 1000).toFixed(1),
+    end_to_end_events_per_s: Math.round((after.consumed - first.consumed) / secs),
+    aggregator_events_per_cpu_s: Math.round(consumed / (after.cpu - before.cpu)),
+    freshness_probes: latencies.length,
+    freshness_lost: latencies.length - finite.length,
+    freshness_p50_ms: percentile(finite, 50),
+    freshness_p99_ms: percentile(finite, 99),
+    avg_cores_used: cores,
+    peak_rss_mib: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])),
+  };
+  console.log('\nSwitchboard bench (simulator → Kafka → aggregator → ClickHouse → /v1/kpis)');
+  for (const [k, v] of Object.entries(report)) console.log(`  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  console.log(`\n${JSON.stringify(report)}`);
+  process.exit(0);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+main().catch((err) => {
+  console.error(err);
+  rmSync(state, { recursive: true, force: true });
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
+import { rabinFingerprint } from './fingerprint';
+
+/** Where the versioned .avsc files live: schemas/contact-event/v<N>.avsc at the repo root. */
+export const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../schemas/contact-event');
+
+export interface SchemaVersion {
+  version: number;
+  type: avro.Type;
+  /** CRC-64-AVRO of the Parsing Canonical Form, as Avro single-object encoding carries it. */
+  fingerprint: Buffer;
+}
+
+export function loadSchemaVersions(dir = SCHEMA_DIR): SchemaVersion[] {
+  const files = readdirSync(dir).filter((f) => /^v\d+\.avsc$/.test(f));
+  return files
+    .map((f) => {
+      const version = Number(f.slice(1, -5));
+      const type = avro.Type.forSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      return { version, type, fingerprint: rabinFingerprint(canonicalForm(type)) };
+    })
+    .sort((a, b) => a.version - b.version);
+}
+
+/** Parsing Canonical Form: avsc's schema() without attributes is exactly that. */
+export function canonicalForm(type: avro.Type): string {
+  return JSON.stringify(type.schema());
+}

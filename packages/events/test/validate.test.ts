@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
+import { JSON_EVENT_FIELDS, NULLABLE_FIELDS, loadSchemaVersions, validateEvent } from '../src';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const ctx = { defaultTenant: 'demo', now: NOW };
+const base = {
+  event_id: 'e1', contact_id: 'c1', type: 'answered', occurred_at: '2026-11-22T10:15:03.250Z',
+  channel: 'voice', direction: 'inbound', queue_id: 'billing', wait_ms: 14250,
+};
+const errorsOf = (input: unknown) => {
+  const r = validateEvent(input, 3, ctx);
+  if (r.ok) throw new Error('expected a validation error');
+  return r.errors;
+};
+
+describe('validateEvent', () => {
+  it('normalizes the SPEC example: ISO time to epoch ms, defaults tenant and source, nulls the rest', () => {
+    const r = validateEvent(base, 0, ctx);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event.occurred_at).toBe(Date.parse('2026-11-22T10:15:03.250Z'));
+    expect(r.event.tenant_id).toBe('demo');
+    expect(r.event.source).toBe('api');
+    expect(r.event.agent_id).toBeNull();
+    expect(r.event.attributes).toEqual({});
+  });
+
+  it('accepts epoch milliseconds and offsets other than Z', () => {
+    const r1 = validateEvent({ ...base, occurred_at: 1795000000000 }, 0, { ...ctx, now: 1795000000000 });
+    expect(r1.ok && r1.event.occurred_at).toBe(1795000000000);
+    const r2 = validateEvent({ ...base, occurred_at: '2026-11-22T11:15:03+01:00' }, 0, ctx);
+    expect(r2.ok && r2.event.occurred_at).toBe(Date.parse('2026-11-22T10:15:03Z'));
+  });
+
+  it('names the index, the field and the reason', () => {
+    expect(errorsOf({ ...base, wait_ms: -5 })).toEqual([{ index: 3, field: 'wait_ms', reason: 'must not be negative' }]);
+    expect(errorsOf({ ...base, channel: 'fax' })[0]).toMatchObject({ field: 'channel' });
+    expect(errorsOf({ ...base, event_id: undefined })[0]).toEqual({ index: 3, field: 'event_id', reason: 'is required' });
+    expect(errorsOf({ ...base, wiat_ms: 3 })[0]!.reason).toMatch(/unknown field\(s\): wiat_ms/);
+    expect(errorsOf({ ...base, occurred_at: '2026-11-22T10:15:03' })[0]!.field).toBe('occurred_at');
+    expect(errorsOf({ ...base, occurred_at: 1795000000 })[0]!.reason).toMatch(/seconds instead of ms/);
+    expect(errorsOf('not an object')[0]!.field).toBe('');
+  });
+
+  it('requires the measures each type needs', () => {
+    expect(errorsOf({ ...base, wait_ms: null })[0]).toMatchObject({ field: 'wait_ms', reason: expect.stringMatching(/required on answered/) });
+    expect(errorsOf({ ...base, type: 'wrapup_completed', wait_ms: undefined })[0]!.field).toBe('handle_ms');
+    expect(errorsOf({ ...base, type: 'survey_response', survey_kind: 'csat', score: 6 })[0]).toMatchObject({ field: 'score', reason: 'must lie within the scale 1..5' });
+  });
+
+  it('fills default survey scales so later readers need not guess', () => {
+    const r = validateEvent({ ...base, type: 'survey_response', survey_kind: 'nps', score: 10 }, 0, ctx);
+    expect(r.ok && [r.event.scale_min, r.event.scale_max]).toEqual([0, 10]);
+  });
+
+  it('refuses events far in the future of the receiver clock', () => {
+    expect(errorsOf({ ...base, occurred_at: NOW + 3600_000 })[0]!.reason).toMatch(/future/);
+  });
+
+  it('enforces the required tenant when auth binds one', () => {
+    const r = validateEvent({ ...base, tenant_id: 'other' }, 0, { ...ctx, requiredTenant: 'acme' });
+    expect(r.ok).toBe(false);
+  });
+
+  it('knows exactly the fields of the Avro schema', () => {
+    const avroFields = (loadSchemaVersions().at(-1)!.type as avro.types.RecordType).fields.map((f) => f.name);
+    expect([...JSON_EVENT_FIELDS].sort()).toEqual([...avroFields].sort());
+    for (const f of NULLABLE_FIELDS) expect(avroFields).toContain(f);
+  });
+});

@@ -1,0 +1,80 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
+import { TOPICS } from './topics';
+
+/** Kafka key: one contact's events stay on one partition, in order. */
+export const eventKey = (e: Pick<ContactEvent, 'tenant_id' | 'contact_id'>) => `${e.tenant_id}/${e.contact_id}`;
+
+export class BrokerUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Kafka is unreachable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+/**
+ * Publishes contact events as Avro to contact-events.v1: idempotent (acks=all, broker-side
+ * sequence numbers stop retry duplicates), one request per call so a caller's batch is
+ * acknowledged as a whole. Retries are bounded so a dead broker turns into an error the
+ * HTTP edge can answer with 503 instead of a request that hangs forever; a retried request
+ * is safe because event_id is the idempotency key downstream.
+ */
+export class EventPublisher {
+  private readonly producer: Producer;
+  private connected = false;
+  private readonly codec = new ContactEventCodec();
+
+  constructor(
+    kafka: Kafka,
+    private readonly log: Logger,
+    private readonly topic: string = TOPICS.events,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 6, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => { this.connected = true; });
+    this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async publish(events: ContactEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const send = this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: events.map((e) => ({ key: eventKey(e), value: this.codec.encode(e), timestamp: String(Date.now()) })),
+      });
+      // A request in flight when the broker dies waits out kafkajs's request timeout; the
+      // caller gets an answer sooner. The send may still land later: a retry is then a
+      // redelivery, which the event_id ledger absorbs.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
+      send.catch(() => undefined);
+      await Promise.race([send, deadline]);
+    } catch (err) {
+      this.log.warn({ err }, 'publish failed');
+      throw new BrokerUnavailableError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

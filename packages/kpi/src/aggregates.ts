@@ -1,0 +1,311 @@
+import type { ContactEvent } from '@switchboard/events';
+import { MAX_THRESHOLD_S } from './options';
+
+/**
+ * What the store keeps per (tenant, window, dimensions): numerators and denominators only,
+ * never ratios, so any window, group or rollup merges exactly (SPEC §2).
+ *
+ * - `sum` columns add up (UInt64 counts and millisecond totals).
+ * - `fsum` columns add up fractional or signed values (Float64: survey scores, QA score
+ *   ratios, net revenue); sums of whole numbers are exact up to 2^53.
+ * - `max` columns keep the largest value (0 when nothing was seen; the KPI says null then).
+ * - `waitmap` columns count events by whole seconds of wait, so a service-level or
+ *   short-abandon threshold of any whole number of seconds is exact at read time:
+ *   `ceil` keys answer "wait ≤ T s", `floor` keys answer "wait < S s".
+ * - `keymap` columns count events by a string key (a contact, a customer, a topic), merged
+ *   with sumMap: the number of keys is an exact distinct count at every grain and group,
+ *   and the counts per key answer "at least n" (repeat purchasers) or "key in a set"
+ *   (complaint topics chosen at read time).
+ */
+export type AggregateKind = 'sum' | 'fsum' | 'max' | 'waitmap' | 'keymap';
+
+export interface AggregateColumn {
+  name: string;
+  kind: AggregateKind;
+  doc: string;
+}
+
+// Append only: the order is the table's column order (migrations add columns at the end).
+export const AGGREGATE_COLUMNS = [
+  { name: 'queued', kind: 'sum', doc: 'count(queued)' },
+  { name: 'answered', kind: 'sum', doc: 'count(answered)' },
+  { name: 'answered_wait_ms', kind: 'sum', doc: 'Σ wait_ms of answered' },
+  { name: 'answered_wait_ceil_s', kind: 'waitmap', doc: 'answered by ceil(wait_ms / 1000)' },
+  { name: 'abandoned_all', kind: 'sum', doc: 'count(abandoned), short ones included' },
+  { name: 'abandoned_wait_ceil_s', kind: 'waitmap', doc: 'abandoned by ceil(wait_ms / 1000)' },
+  { name: 'abandoned_wait_floor_s', kind: 'waitmap', doc: 'abandoned by floor(wait_ms / 1000)' },
+  { name: 'wrapups', kind: 'sum', doc: 'count(wrapup_completed)' },
+  { name: 'handle_ms', kind: 'sum', doc: 'Σ handle_ms of wrapup_completed' },
+  { name: 'csat_responses', kind: 'sum', doc: 'count(survey_response, csat)' },
+  { name: 'csat_satisfied', kind: 'sum', doc: 'CSAT responses in the top two boxes (scaled)' },
+  { name: 'nps_responses', kind: 'sum', doc: 'count(survey_response, nps)' },
+  { name: 'nps_promoters', kind: 'sum', doc: 'NPS responses of 9–10 (scaled to 0–10)' },
+  { name: 'nps_detractors', kind: 'sum', doc: 'NPS responses of 0–6 (scaled to 0–10)' },
+  // 0002: the rest of the windowed catalogue
+  { name: 'blocked', kind: 'sum', doc: 'count(blocked)' },
+  { name: 'created', kind: 'sum', doc: 'count(contact_created)' },
+  { name: 'created_by_topic', kind: 'keymap', doc: "count(contact_created) by topic ('' without one)" },
+  { name: 'resolved', kind: 'sum', doc: 'count(resolved)' },
+  { name: 'resolution_n', kind: 'sum', doc: 'count(resolved carrying resolution_ms)' },
+  { name: 'resolution_ms', kind: 'sum', doc: 'Σ resolution_ms of resolved' },
+  { name: 'reopened', kind: 'sum', doc: 'count(reopened)' },
+  { name: 'agent_messages', kind: 'sum', doc: 'count(agent_message)' },
+  { name: 'response_n', kind: 'sum', doc: 'count(agent_message carrying response_ms)' },
+  { name: 'response_ms', kind: 'sum', doc: 'Σ response_ms of agent_message' },
+  { name: 'first_response_n', kind: 'sum', doc: 'count(agent_message with first_response and response_ms)' },
+  { name: 'first_response_ms', kind: 'sum', doc: 'Σ response_ms of first-response agent messages' },
+  { name: 'transferred_contacts', kind: 'keymap', doc: 'count(transferred) by contact_id' },
+  { name: 'escalated_contacts', kind: 'keymap', doc: 'count(escalated) by contact_id' },
+  { name: 'longest_wait_ms', kind: 'max', doc: 'max wait_ms of answered and abandoned' },
+  { name: 'talk_n', kind: 'sum', doc: 'count(contact_ended carrying talk_ms)' },
+  { name: 'talk_ms', kind: 'sum', doc: 'Σ talk_ms of contact_ended' },
+  { name: 'hold_n', kind: 'sum', doc: 'count(contact_ended carrying hold_ms)' },
+  { name: 'hold_ms', kind: 'sum', doc: 'Σ hold_ms of contact_ended' },
+  { name: 'held', kind: 'sum', doc: 'count(contact_ended with hold_ms > 0)' },
+  { name: 'acw_n', kind: 'sum', doc: 'count(wrapup_completed carrying acw_ms)' },
+  { name: 'acw_ms', kind: 'sum', doc: 'Σ acw_ms of wrapup_completed' },
+  { name: 'csat_score', kind: 'fsum', doc: 'Σ score of the counted CSAT responses (as answered)' },
+  { name: 'ces_responses', kind: 'sum', doc: 'count(survey_response, ces, with a score)' },
+  { name: 'ces_score', kind: 'fsum', doc: 'Σ score of CES responses (as answered)' },
+  { name: 'qa_evaluations', kind: 'sum', doc: 'count(qa_evaluation with score and max_score > 0)' },
+  { name: 'qa_score_ratio', kind: 'fsum', doc: 'Σ score ÷ max_score of qa_evaluation' },
+  { name: 'kb_views', kind: 'sum', doc: 'count(kb_article_viewed)' },
+  { name: 'self_service', kind: 'sum', doc: 'count(self_service_resolved)' },
+  { name: 'state_busy_ms', kind: 'sum', doc: 'Σ previous_state_ms of agent_state_changed leaving busy' },
+  { name: 'state_acw_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving after_call_work' },
+  { name: 'state_available_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving available' },
+  { name: 'state_away_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving away' },
+  { name: 'customers_active', kind: 'keymap', doc: 'interactions (contact_created, self_service_resolved, kb_article_viewed, customer_business_event) by customer_id' },
+  { name: 'customer_purchases', kind: 'keymap', doc: 'count(customer_business_event purchase) by customer_id' },
+  { name: 'customers_churned', kind: 'keymap', doc: 'count(customer_business_event churned) by customer_id' },
+  { name: 'customers_referred', kind: 'keymap', doc: 'count(customer_business_event referred) by customer_id' },
+  { name: 'net_revenue_minor', kind: 'fsum', doc: 'Σ amount_minor of purchases − Σ amount_minor of returns' },
+  // 0004
+  { name: 'resolved_by_topic_code', kind: 'keymap', doc: "count(resolved with resolution_code) by topic ␟ code (topic '' without one)" },
+  // 0005
+  { name: 'staffed_ms_by_team', kind: 'keymap', doc: "Σ previous_state_ms of agent_state_changed leaving a staffed state (not offline), by team_id ('' without one)" },
+  // 0007: log-scale duration histograms (keys from durationBucket) for frt and art percentiles
+  { name: 'first_response_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(response_ms)' },
+  { name: 'resolution_log', kind: 'waitmap', doc: 'resolved (with resolution_ms) by durationBucket(resolution_ms)' },
+] as const satisfies readonly AggregateColumn[];
+
+type Column = (typeof AGGREGATE_COLUMNS)[number];
+export type AggregateName = Column['name'];
+/** columns holding one number: sums and maxima */
+export type ScalarName = Extract<Column, { kind: 'sum' | 'fsum' | 'max' }>['name'];
+export type WaitMapName = Extract<Column, { kind: 'waitmap' }>['name'];
+export type KeyMapName = Extract<Column, { kind: 'keymap' }>['name'];
+
+/** One aggregate row's measures; wait maps are keyed by whole seconds, key maps by strings. */
+export type Measures = { [K in ScalarName]: number }
+  & { [K in WaitMapName]: Map<number, number> }
+  & { [K in KeyMapName]: Map<string, number> };
+
+export function emptyMeasures(): Measures {
+  const m = {} as Record<string, unknown>;
+  for (const c of AGGREGATE_COLUMNS) m[c.name] = c.kind === 'waitmap' || c.kind === 'keymap' ? new Map() : 0;
+  return m as Measures;
+}
+
+/** The bucket past MAX_THRESHOLD_S, so long waits still count without unbounded keys. */
+export const WAIT_OVERFLOW_KEY = MAX_THRESHOLD_S + 1;
+export const ceilSeconds = (ms: number) => Math.min(Math.ceil(ms / 1000), WAIT_OVERFLOW_KEY);
+export const floorSeconds = (ms: number) => Math.min(Math.floor(ms / 1000), WAIT_OVERFLOW_KEY);
+
+/**
+ * Log-scale duration buckets for percentiles of durations that span milliseconds to days:
+ * bucket 0 holds 0 ms, bucket k ≥ 1 holds (1.02^(k−2), 1.02^(k−1)] ms, so a percentile read
+ * back as the bucket's upper bound is at most 2 % above the true value (and never below).
+ * 90 days in ms is bucket 1152, well inside UInt16.
+ */
+export const DURATION_BUCKET_BASE = 1.02;
+export const durationBucket = (ms: number) => (ms <= 0 ? 0 : 1 + Math.max(0, Math.ceil(Math.log(ms) / Math.log(DURATION_BUCKET_BASE))));
+export const durationBucketUpperMs = (k: number) => (k === 0 ? 0 : DURATION_BUCKET_BASE ** (k - 1));
+
+const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
+
+/** CSAT top-two-box on a 1–5 scale is ≥ 4, i.e. ≥ 3/4 of the way up; other scales scale. */
+export function isCsatSatisfied(score: number, min: number, max: number): boolean {
+  return (score - min) * 4 >= 3 * (max - min);
+}
+/** NPS classes on the 0–10 scale; other scales are mapped linearly onto it. */
+export function npsClass(score: number, min: number, max: number): 'promoter' | 'passive' | 'detractor' {
+  const scaled10 = (score - min) * 10;
+  if (scaled10 >= 9 * (max - min)) return 'promoter';
+  if (scaled10 <= 6 * (max - min)) return 'detractor';
+  return 'passive';
+}
+
+/** Key of resolved_by_topic_code: the topic, the unit separator, the resolution code. */
+export const TOPIC_CODE_SEPARATOR = '\u001f';
+export const topicCodeKey = (topic: string, code: string) => `${topic}${TOPIC_CODE_SEPARATOR}${code}`;
+
+/** Agent states whose time feeds occupancy and utilization, by the column that sums it. */
+const STATE_COLUMN = {
+  busy: 'state_busy_ms',
+  after_call_work: 'state_acw_ms',
+  available: 'state_available_ms',
+  away: 'state_away_ms',
+} as const satisfies Partial<Record<NonNullable<ContactEvent['agent_state']>, ScalarName>>;
+
+/**
+ * Adds one event's contributions to a row's measures. Each event type feeds the KPIs of the
+ * window it completes in (the event's own occurred_at).
+ */
+export function foldEvent(m: Measures, e: ContactEvent): void {
+  switch (e.type) {
+    case 'contact_created':
+      m.created += 1;
+      bump(m.created_by_topic, e.topic ?? '');
+      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      break;
+    case 'queued':
+      m.queued += 1;
+      break;
+    case 'blocked':
+      m.blocked += 1;
+      break;
+    case 'answered': {
+      const w = e.wait_ms ?? 0;
+      m.answered += 1;
+      m.answered_wait_ms += w;
+      bump(m.answered_wait_ceil_s, ceilSeconds(w));
+      m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
+      break;
+    }
+    case 'abandoned': {
+      const w = e.wait_ms ?? 0;
+      m.abandoned_all += 1;
+      bump(m.abandoned_wait_ceil_s, ceilSeconds(w));
+      bump(m.abandoned_wait_floor_s, floorSeconds(w));
+      m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
+      break;
+    }
+    case 'agent_message':
+      m.agent_messages += 1;
+      if (e.response_ms !== null) {
+        m.response_n += 1;
+        m.response_ms += e.response_ms;
+        if (e.first_response === true) {
+          m.first_response_n += 1;
+          m.first_response_ms += e.response_ms;
+          bump(m.first_response_log, durationBucket(e.response_ms));
+        }
+      }
+      break;
+    case 'transferred':
+      bump(m.transferred_contacts, e.contact_id);
+      break;
+    case 'escalated':
+      bump(m.escalated_contacts, e.contact_id);
+      break;
+    case 'contact_ended':
+      if (e.talk_ms !== null) {
+        m.talk_n += 1;
+        m.talk_ms += e.talk_ms;
+      }
+      if (e.hold_ms !== null) {
+        m.hold_n += 1;
+        m.hold_ms += e.hold_ms;
+        if (e.hold_ms > 0) m.held += 1;
+      }
+      break;
+    case 'wrapup_completed':
+      m.wrapups += 1;
+      m.handle_ms += e.handle_ms ?? 0;
+      if (e.acw_ms !== null) {
+        m.acw_n += 1;
+        m.acw_ms += e.acw_ms;
+      }
+      break;
+    case 'resolved':
+      m.resolved += 1;
+      if (e.resolution_code !== null) bump(m.resolved_by_topic_code, topicCodeKey(e.topic ?? '', e.resolution_code));
+      if (e.resolution_ms !== null) {
+        m.resolution_n += 1;
+        m.resolution_ms += e.resolution_ms;
+        bump(m.resolution_log, durationBucket(e.resolution_ms));
+      }
+      break;
+    case 'reopened':
+      m.reopened += 1;
+      break;
+    case 'survey_response': {
+      if (e.score === null) break;
+      if (e.survey_kind === 'ces') {
+        m.ces_responses += 1;
+        m.ces_score += e.score;
+        break;
+      }
+      if (e.scale_min === null || e.scale_max === null) break;
+      if (e.survey_kind === 'csat') {
+        m.csat_responses += 1;
+        m.csat_score += e.score;
+        if (isCsatSatisfied(e.score, e.scale_min, e.scale_max)) m.csat_satisfied += 1;
+      } else if (e.survey_kind === 'nps') {
+        m.nps_responses += 1;
+        const c = npsClass(e.score, e.scale_min, e.scale_max);
+        if (c === 'promoter') m.nps_promoters += 1;
+        else if (c === 'detractor') m.nps_detractors += 1;
+      }
+      break;
+    }
+    case 'qa_evaluation':
+      if (e.score !== null && e.max_score !== null && e.max_score > 0) {
+        m.qa_evaluations += 1;
+        m.qa_score_ratio += e.score / e.max_score;
+      }
+      break;
+    case 'agent_state_changed': {
+      // The time spent in the state being left lands in the window of the change.
+      const prev = e.previous_agent_state;
+      if (prev !== null && prev !== 'offline' && e.previous_state_ms !== null) {
+        m[STATE_COLUMN[prev]] += e.previous_state_ms;
+        const team = e.team_id ?? '';
+        m.staffed_ms_by_team.set(team, (m.staffed_ms_by_team.get(team) ?? 0) + e.previous_state_ms);
+      }
+      break;
+    }
+    case 'kb_article_viewed':
+      m.kb_views += 1;
+      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      break;
+    case 'self_service_resolved':
+      m.self_service += 1;
+      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      break;
+    case 'customer_business_event': {
+      const c = e.customer_id;
+      if (c) {
+        bump(m.customers_active, c);
+        if (e.business_kind === 'purchase') bump(m.customer_purchases, c);
+        else if (e.business_kind === 'churned') bump(m.customers_churned, c);
+        else if (e.business_kind === 'referred') bump(m.customers_referred, c);
+      }
+      if (e.business_kind === 'purchase') m.net_revenue_minor += e.amount_minor ?? 0;
+      else if (e.business_kind === 'return') m.net_revenue_minor -= e.amount_minor ?? 0;
+      break;
+    }
+    default:
+      // hold_started / hold_ended: holds are counted from contact_ended's hold_ms
+      break;
+  }
+}
+
+/** False when the event changes no stored measure, so the aggregator can skip it. */
+export function feedsAggregates(e: ContactEvent): boolean {
+  return e.type !== 'hold_started' && e.type !== 'hold_ended';
+}
+
+export function mergeMeasures(into: Measures, from: Measures): void {
+  const dst = into as unknown as Record<string, number | Map<unknown, number>>;
+  const src = from as unknown as Record<string, number | Map<unknown, number>>;
+  for (const c of AGGREGATE_COLUMNS) {
+    if (c.kind === 'sum' || c.kind === 'fsum') (dst[c.name] as number) += src[c.name] as number;
+    else if (c.kind === 'max') dst[c.name] = Math.max(dst[c.name] as number, src[c.name] as number);
+    else {
+      const d = dst[c.name] as Map<unknown, number>;
+      for (const [k, v] of src[c.name] as Map<unknown, number>) d.set(k, (d.get(k) ?? 0) + v);
+    }
+  }
+}

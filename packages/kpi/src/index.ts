@@ -1,0 +1,7 @@
+export * from './dimensions';
+export * from './windows';
+export * from './options';
+export * from './aggregates';
+export * from './quantities';
+export * from './catalogue';
+export * from './reference';

@@ -1,0 +1,96 @@
+import { TOPIC_CODE_SEPARATOR, type KeyMapName, type Measures, type ScalarName, type WaitMapName } from './aggregates';
+
+/**
+ * A number a KPI formula needs, derived from merged measures: a scalar column's merged value
+ * (a sum or a max), a count from a wait map up to a threshold, or a count from a key map
+ * (how many keys, or the events of some keys). The query service turns these into SQL over
+ * the merged columns; tests evaluate them over in-memory measures. Both read this one description.
+ */
+export type Quantity =
+  | { kind: 'sum'; column: ScalarName }
+  | { kind: 'mapAtMost'; column: WaitMapName; key: number }
+  | { kind: 'mapBelow'; column: WaitMapName; key: number }
+  /** nearest-rank percentile (p in percent) of a wait map: the smallest key whose cumulative count reaches ⌈p·n/100⌉ (0 when empty) */
+  | { kind: 'mapPercentile'; column: WaitMapName; p: number }
+  /** distinct keys whose merged count is at least `min` */
+  | { kind: 'keysAtLeast'; column: KeyMapName; min: number }
+  /** Σ merged counts, of every key or only of the listed ones */
+  | { kind: 'keysTotal'; column: KeyMapName; keys: readonly string[] | null }
+  /** keys are `group ␟ item`: Σ over groups of the largest count in the group (a topic's most frequent code) */
+  | { kind: 'keysGroupMax'; column: KeyMapName }
+  /** Σ value × weight of its key (the default weight for keys not listed) */
+  | { kind: 'keysWeighted'; column: KeyMapName; weights: Readonly<Record<string, number>>; otherwise: number };
+
+export function quantityKey(q: Quantity): string {
+  switch (q.kind) {
+    case 'sum': return q.column;
+    case 'mapAtMost': return `${q.column}__le_${q.key}`;
+    case 'mapBelow': return `${q.column}__lt_${q.key}`;
+    case 'mapPercentile': return `${q.column}__p${q.p}`;
+    case 'keysAtLeast': return `${q.column}__keys_ge_${q.min}`;
+    case 'keysTotal': return q.keys === null ? `${q.column}__total` : `${q.column}__total_in_${JSON.stringify([...q.keys].sort())}`;
+    case 'keysGroupMax': return `${q.column}__group_max`;
+    case 'keysWeighted': return `${q.column}__weighted_${JSON.stringify(Object.entries(q.weights).sort())}_${q.otherwise}`;
+  }
+}
+
+/** A scalar column's merged value: the sum, or the max for `max` columns. */
+export const sum = (column: ScalarName): Quantity => ({ kind: 'sum', column });
+export const atMost = (column: WaitMapName, key: number): Quantity => ({ kind: 'mapAtMost', column, key });
+export const below = (column: WaitMapName, key: number): Quantity => ({ kind: 'mapBelow', column, key });
+export const percentile = (column: WaitMapName, p: number): Quantity => ({ kind: 'mapPercentile', column, p });
+/** how many distinct keys (contacts, customers) have at least `min` events */
+export const distinctKeys = (column: KeyMapName, min = 1): Quantity => ({ kind: 'keysAtLeast', column, min });
+export const keysTotal = (column: KeyMapName, keys: readonly string[] | null = null): Quantity => ({ kind: 'keysTotal', column, keys });
+export const keysGroupMax = (column: KeyMapName): Quantity => ({ kind: 'keysGroupMax', column });
+export const keysWeighted = (column: KeyMapName, weights: Readonly<Record<string, number>>, otherwise: number): Quantity =>
+  ({ kind: 'keysWeighted', column, weights, otherwise });
+
+export function evalQuantity(q: Quantity, m: Measures): number {
+  switch (q.kind) {
+    case 'sum': return m[q.column];
+    case 'keysAtLeast': {
+      let n = 0;
+      for (const v of m[q.column].values()) if (v >= q.min) n++;
+      return n;
+    }
+    case 'keysTotal': {
+      let n = 0;
+      const wanted = q.keys === null ? null : new Set(q.keys);
+      for (const [k, v] of m[q.column]) if (wanted === null || wanted.has(k)) n += v;
+      return n;
+    }
+    case 'mapPercentile': {
+      let n = 0;
+      for (const v of m[q.column].values()) n += v;
+      if (n === 0) return 0;
+      const rank = Math.ceil((q.p * n) / 100);
+      let seen = 0;
+      for (const k of [...m[q.column].keys()].sort((a, b) => a - b)) {
+        seen += m[q.column].get(k)!;
+        if (seen >= rank) return k;
+      }
+      return 0;
+    }
+    case 'keysWeighted': {
+      let n = 0;
+      for (const [k, v] of m[q.column]) n += v * (Object.hasOwn(q.weights, k) ? q.weights[k]! : q.otherwise);
+      return n;
+    }
+    case 'keysGroupMax': {
+      const best = new Map<string, number>();
+      for (const [k, v] of m[q.column]) {
+        const group = k.slice(0, k.indexOf(TOPIC_CODE_SEPARATOR));
+        best.set(group, Math.max(best.get(group) ?? 0, v));
+      }
+      let n = 0;
+      for (const v of best.values()) n += v;
+      return n;
+    }
+    default: {
+      let n = 0;
+      for (const [k, v] of m[q.column]) if (q.kind === 'mapAtMost' ? k <= q.key : k < q.key) n += v;
+      return n;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import type { ContactEvent } from '@switchboard/events';
+import { isCsatSatisfied, npsClass, feedsAggregates } from './aggregates';
+import { dimValue, type Dimension } from './dimensions';
+import type { KpiOptions } from './options';
+import { granularityMs, windowStarts, type Granularity } from './windows';
+
+/**
+ * The KPI definitions of SPEC §2 computed the plain way, straight from an array of events.
+ * Deliberately shares nothing with the aggregation path (no measures, no wait maps) so that
+ * tests comparing the pipeline against it compare two independent readings of the SPEC.
+ */
+export interface ReferenceQuery {
+  tenant: string;
+  from: number;
+  to: number;
+  granularity: Granularity;
+  metrics: string[];
+  groupBy: Dimension[];
+  filters: Partial<Record<Dimension, string | null>>;
+  options: KpiOptions;
+}
+
+export interface SeriesPoint { ts: string; [metric: string]: number | null | string }
+export interface Series { group: Partial<Record<Dimension, string | null>>; points: SeriesPoint[] }
+
+const div = (a: number, b: number) => (b > 0 ? a / b : null);
+const count = (es: ContactEvent[], p: (e: ContactEvent) => boolean) => es.reduce((n, e) => n + (p(e) ? 1 : 0), 0);
+const total = (es: ContactEvent[], f: (e: ContactEvent) => number) => es.reduce((n, e) => n + f(e), 0);
+
+const mean = (xs: number[]) => div(xs.reduce((a, b) => a + b, 0), xs.length);
+const distinct = (xs: (string | null)[]) => new Set(xs.filter((x): x is string => x !== null && x !== '')).size;
+
+/** The events of one window by type, so the KPIs of a window share one pass over them. */
+export type EventsByType = Map<ContactEvent['type'], ContactEvent[]>;
+export function eventsByType(es: ContactEvent[]): EventsByType {
+  const out: EventsByType = new Map();
+  for (const e of es) {
+    const list = out.get(e.type);
+    if (list) list.push(e);
+    else out.set(e.type, [e]);
+  }
+  return out;
+}
+
+/** One window's events by type, and the thresholds of the query, in ms. */
+interface Win { by: EventsByType; S: number; T: number }
+const NONE: ContactEvent[] = [];
+const of = (w: Win, t: ContactEvent['type']) => w.by.get(t) ?? NONE;
+const offered = (w: Win) => of(w, 'queued').length;
+const answered = (w: Win) => of(w, 'answered');
+const abandoned = (w: Win) => of(w, 'abandoned');
+const short = (w: Win) => count(abandoned(w), (e) => e.wait_ms! < w.S);
+const answeredWithin = (w: Win) => count(answered(w), (e) => e.wait_ms! <= w.T);
+const surveys = (w: Win, kind: string) => of(w, 'survey_response').filter((e) => e.survey_kind === kind && e.score !== null);
+// CSAT and NPS are read on a scale (ingest fills the default one when an answer names none)
+const scaled = (w: Win, kind: string) => surveys(w, kind).filter((e) => e.scale_min !== null && e.scale_max !== null);
+const csat = (w: Win) => scaled(w, 'csat');
+const nps = (w: Win) => scaled(w, 'nps');
+// workforce: the time an agent_state_changed says was spent in the state it leaves
+const stateMs = (w: Win, state: string) => total(of(w, 'agent_state_changed'), (e) => (e.previous_agent_state === state ? e.previous_state_ms ?? 0 : 0));
+const handling = (w: Win) => stateMs(w, 'busy') + stateMs(w, 'after_call_work');
+// customers: interactions of identified customers, and business outcomes per customer
+const interactions = (w: Win) => [...of(w, 'contact_created'), ...of(w, 'self_service_resolved'), ...of(w, 'kb_article_viewed'), ...of(w, 'customer_business_event')]
+  .filter((e) => e.customer_id !== null && e.customer_id !== '');
+const activeCustomers = (w: Win) => distinct(interactions(w).map((e) => e.customer_id));
+const business = (w: Win, kind: string) => of(w, 'customer_business_event').filter((e) => e.business_kind === kind);
+const customersWith = (w: Win, kind: string) => distinct(business(w, kind).map((e) => e.customer_id));
+
+/** The KPI over the events of one window and group, straight from the SPEC §2 wording. */
+export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es)): number | null {
+  const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000 };
+  const { S, T } = w;
+  switch (metric) {
+    case 'offered': return offered(w);
+    case 'answered': return answered(w).length;
+    case 'abandoned': return abandoned(w).length - short(w);
+    case 'short_abandoned': return short(w);
+    case 'abandonment_rate': return div(abandoned(w).length - short(w), offered(w) - short(w));
+    case 'asa_ms': return mean(answered(w).map((e) => e.wait_ms!));
+    case 'service_level':
+      switch (o.sl_formula) {
+        case 'offered': return div(answeredWithin(w), offered(w));
+        case 'include_abandoned_within': return div(answeredWithin(w) + count(abandoned(w), (e) => e.wait_ms! <= T), offered(w));
+        case 'exclude_short_abandons':
+          return div(answeredWithin(w), answered(w).length + count(abandoned(w), (e) => e.wait_ms! > T && e.wait_ms! >= S));
+      }
+      break;
+    case 'asa_p50_ms':
+    case 'asa_p90_ms':
+    case 'asa_p95_ms': {
+      // nearest rank: the ⌈p·n⌉-th smallest wait, in whole seconds rounded up, past an hour "3601 s"
+      const waits = answered(w).map((e) => e.wait_ms!).sort((a, b) => a - b);
+      if (waits.length === 0) return null;
+      const p = Number(metric.slice(5, 7));
+      return Math.min(Math.ceil(waits[Math.ceil((p * waits.length) / 100) - 1]! / 1000), 3601) * 1000;
+    }
+    case 'frt_p50_ms':
+    case 'frt_p90_ms':
+    case 'frt_p95_ms':
+    case 'art_p50_ms':
+    case 'art_p90_ms':
+    case 'art_p95_ms': {
+      // nearest rank over the raw durations, then reported as the upper bound of the 2 % log
+      // bucket (1.02^j ms) holding it — the resolution the SPEC's "documented error" allows
+      const ms = (metric.startsWith('frt')
+        ? of(w, 'agent_message').filter((e) => e.first_response === true && e.response_ms !== null).map((e) => e.response_ms!)
+        : of(w, 'resolved').filter((e) => e.resolution_ms !== null).map((e) => e.resolution_ms!)).sort((a, b) => a - b);
+      if (ms.length === 0) return null;
+      const v = ms[Math.ceil((Number(metric.slice(5, 7)) * ms.length) / 100) - 1]!;
+      return v === 0 ? 0 : 1.02 ** Math.max(0, Math.ceil(Math.log(v) / Math.log(1.02)));
+    }
+    case 'aht_ms': return mean(of(w, 'wrapup_completed').map((e) => e.handle_ms!));
+    case 'csat': return div(count(csat(w), (e) => isCsatSatisfied(e.score!, e.scale_min!, e.scale_max!)), csat(w).length);
+    case 'nps': {
+      const ns = nps(w);
+      if (ns.length === 0) return null;
+      const p = count(ns, (e) => npsClass(e.score!, e.scale_min!, e.scale_max!) === 'promoter');
+      const d = count(ns, (e) => npsClass(e.score!, e.scale_min!, e.scale_max!) === 'detractor');
+      return (100 * (p - d)) / ns.length;
+    }
+    // volume and flow
+    case 'blocked': return of(w, 'blocked').length;
+    case 'blockage_rate': return div(of(w, 'blocked').length, offered(w) + of(w, 'blocked').length);
+    case 'created': return of(w, 'contact_created').length;
+    case 'resolved': return of(w, 'resolved').length;
+    case 'resolution_rate': return div(of(w, 'resolved').length, of(w, 'contact_created').length);
+    // speed
+    case 'longest_wait_ms': {
+      const waits = [...answered(w), ...abandoned(w)].map((e) => e.wait_ms!);
+      return waits.length === 0 ? null : Math.max(...waits);
+    }
+    case 'frt_ms': return mean(of(w, 'agent_message').filter((e) => e.first_response === true && e.response_ms !== null).map((e) => e.response_ms!));
+    case 'avg_response_ms': return mean(of(w, 'agent_message').filter((e) => e.response_ms !== null).map((e) => e.response_ms!));
+    case 'art_ms': return mean(of(w, 'resolved').filter((e) => e.resolution_ms !== null).map((e) => e.resolution_ms!));
+    case 'aht_talk_ms': return mean(of(w, 'contact_ended').filter((e) => e.talk_ms !== null).map((e) => e.talk_ms!));
+    case 'aht_hold_ms': return mean(of(w, 'contact_ended').filter((e) => e.hold_ms !== null).map((e) => e.hold_ms!));
+    case 'aht_acw_ms': return mean(of(w, 'wrapup_completed').filter((e) => e.acw_ms !== null).map((e) => e.acw_ms!));
+    case 'avg_hold_ms': return mean(of(w, 'contact_ended').filter((e) => (e.hold_ms ?? 0) > 0).map((e) => e.hold_ms!));
+    case 'hold_rate': return div(count(of(w, 'contact_ended'), (e) => (e.hold_ms ?? 0) > 0), answered(w).length);
+    // outcome
+    case 'transfer_rate': return div(distinct(of(w, 'transferred').map((e) => e.contact_id)), answered(w).length);
+    case 'escalation_rate': return div(distinct(of(w, 'escalated').map((e) => e.contact_id)), answered(w).length);
+    case 'reopen_rate': return div(of(w, 'reopened').length, of(w, 'resolved').length);
+    case 'touches_per_ticket': return div(of(w, 'agent_message').length, of(w, 'resolved').length);
+    // experience
+    case 'csat_mean': return mean(csat(w).map((e) => e.score!));
+    case 'ces': return mean(surveys(w, 'ces').map((e) => e.score!));
+    case 'iqs': return mean(of(w, 'qa_evaluation').filter((e) => e.score !== null && (e.max_score ?? 0) > 0).map((e) => e.score! / e.max_score!));
+    // workforce
+    case 'occupancy': return div(handling(w), handling(w) + stateMs(w, 'available'));
+    case 'utilization': return div(handling(w), handling(w) + stateMs(w, 'available') + stateMs(w, 'away'));
+    // business
+    case 'kb_views': return of(w, 'kb_article_viewed').length;
+    case 'self_service_rate': return div(of(w, 'self_service_resolved').length, of(w, 'self_service_resolved').length + of(w, 'contact_created').length);
+    case 'complaints': return count(of(w, 'contact_created'), (e) => e.topic !== null && o.complaint_topics.includes(e.topic));
+    case 'churn_rate': return div(customersWith(w, 'churned'), activeCustomers(w));
+    case 'retention_rate': {
+      const active = activeCustomers(w);
+      return active === 0 ? null : 1 - customersWith(w, 'churned') / active;
+    }
+    case 'repeat_purchase_rate': {
+      const purchases = new Map<string, number>();
+      for (const e of business(w, 'purchase')) purchases.set(e.customer_id!, (purchases.get(e.customer_id!) ?? 0) + 1);
+      return div([...purchases.values()].filter((n) => n >= 2).length, purchases.size);
+    }
+    case 'referral_rate': return div(customersWith(w, 'referred'), activeCustomers(w));
+    case 'clv': {
+      const revenue = total(business(w, 'purchase'), (e) => e.amount_minor ?? 0) - total(business(w, 'return'), (e) => e.amount_minor ?? 0);
+      const active = activeCustomers(w);
+      const churn = div(customersWith(w, 'churned'), active);
+      // revenue per active customer over the expected lifetime of 1 ÷ churn rate periods
+      return churn === null || churn === 0 ? null : revenue / active / churn;
+    }
+    case 'cost_per_resolution': {
+      if (o.hourly_cost === undefined && o.team_hourly_costs === undefined) return null;
+      // each staffed interval (any state but offline) at the hourly cost of the agent's team
+      const rate = (team: string) => (o.team_hourly_costs && Object.hasOwn(o.team_hourly_costs, team) ? o.team_hourly_costs[team]! : o.hourly_cost ?? 0);
+      const cost = total(of(w, 'agent_state_changed'), (e) =>
+        e.previous_agent_state !== null && e.previous_agent_state !== 'offline' ? ((e.previous_state_ms ?? 0) / 3_600_000) * rate(e.team_id ?? '') : 0);
+      return div(cost, of(w, 'resolved').length);
+    }
+    case 'resolution_consistency': {
+      // per topic, the resolved contacts carrying its most frequent code
+      const byTopic = new Map<string, Map<string, number>>();
+      const coded = of(w, 'resolved').filter((e) => e.resolution_code !== null);
+      for (const e of coded) {
+        const codes = byTopic.get(e.topic ?? '') ?? new Map<string, number>();
+        codes.set(e.resolution_code!, (codes.get(e.resolution_code!) ?? 0) + 1);
+        byTopic.set(e.topic ?? '', codes);
+      }
+      const consistent = [...byTopic.values()].reduce((n, codes) => n + Math.max(...codes.values()), 0);
+      return div(consistent, coded.length);
+    }
+    case 'engagement': return div(interactions(w).length, activeCustomers(w));
+  }
+  throw new Error(`reference has no definition for ${metric}`);
+}
+
+/** The /v1/kpis answer for a query, computed from the events. Groups are those with any KPI-bearing event in range. */
+export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Series[] {
+  const windows = windowStarts(q.from, q.to, q.granularity);
+  const size = granularityMs(q.granularity);
+  const lo = windows[0] ?? q.from;
+  const hi = (windows.at(-1) ?? q.from) + size;
+  const inScope = events.filter(
+    (e) =>
+      e.tenant_id === q.tenant &&
+      e.occurred_at >= lo && e.occurred_at < hi && windows.length > 0 &&
+      Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? '')),
+  );
+  const groups = new Map<string, ContactEvent[]>();
+  if (q.groupBy.length === 0) groups.set('[]', inScope);
+  else {
+    for (const e of inScope) {
+      if (!feedsAggregates(e)) continue;
+      const key = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      if (!groups.has(key)) groups.set(key, []);
+    }
+    for (const e of inScope) groups.get(JSON.stringify(q.groupBy.map((d) => dimValue(e, d))))?.push(e);
+  }
+  // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
+  const empty = Object.fromEntries(q.metrics.map((m) => [m, referenceMetric(m, [], q.options)]));
+  const out: Series[] = [];
+  for (const [key, es] of groups) {
+    const values = JSON.parse(key) as string[];
+    const group = Object.fromEntries(q.groupBy.map((d, i) => [d, values[i] === '' ? null : values[i]!]));
+    const byWindow = new Map<number, ContactEvent[]>();
+    for (const e of es) {
+      const w = Math.floor(e.occurred_at / size) * size;
+      if (!byWindow.has(w)) byWindow.set(w, []);
+      byWindow.get(w)!.push(e);
+    }
+    const points = windows.map((w) => {
+      const inWindow = byWindow.get(w);
+      const p: SeriesPoint = { ts: new Date(w).toISOString() };
+      const byType = inWindow && eventsByType(inWindow);
+      for (const m of q.metrics) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      return p;
+    });
+    out.push({ group, points });
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Entry point of `npm start`, `npm test` and `npm run bench` on a fresh machine that has only
+// Node, npm, Java and Maven: installs the workspace with a pinned pnpm (fetched by npx from
+// the npm registry), starts the local Kafka broker when none is named, then runs the job.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmSpec = pkg.packageManager; // e.g. pnpm@10.34.8
+// pnpm itself is installed into the state folder, then put on PATH: turbo looks the package
+// manager up by name, and nothing is installed globally.
+const toolsDir = join(root, '.state', 'tools');
+const toolsBin = join(toolsDir, 'node_modules', '.bin');
+const env = {
+  ...process.env,
+  PATH: `${toolsBin}${delimiter}${process.env.PATH ?? ''}`,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  npm_config_update_notifier: 'false',
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+function must(cmd, args, opts) {
+  const code = run(cmd, args, opts);
+  if (code !== 0) process.exit(code);
+}
+function ensurePnpm() {
+  const version = pnpmSpec.split('@')[1];
+  const installed = join(toolsDir, 'node_modules', 'pnpm', 'package.json');
+  if (existsSync(installed) && JSON.parse(readFileSync(installed, 'utf8')).version === version) return;
+  console.error(`[switchboard] installing ${pnpmSpec} into .state/tools ...`);
+  must('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', toolsDir, pnpmSpec]);
+}
+const pnpm = (args) => must(join(toolsBin, 'pnpm'), args);
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function checkNode() {
+  const [maj, min] = process.versions.node.split('.').map(Number);
+  if (maj < 20 || (maj === 20 && min < 19)) {
+    console.error(`Switchboard needs Node >= 20.19 (found ${process.versions.node}).`);
+    process.exit(1);
+  }
+}
+
+function ensureInstalled() {
+  ensurePnpm();
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  console.error(`[switchboard] installing dependencies with ${pnpmSpec} ...`);
+  pnpm(['install', '--frozen-lockfile', '--reporter=append-only']);
+}
+
+function ensureBroker() {
+  if (process.env.KAFKA_BROKERS) return;
+  must('bash', [join(root, 'deploy/kafka/broker.sh'), 'start']);
+}
+
+checkNode();
+const [task, ...rest] = process.argv.slice(2);
+switch (task) {
+  case 'start':
+    ensureInstalled();
+    ensureBroker();
+    process.exit(run(bin('tsx'), ['services/single-node/src/main.ts', ...rest], { env: { ...env, LIVE_TABLE: env.LIVE_TABLE ?? '1' } }));
+    break;
+  case 'test':
+    ensureInstalled();
+    must(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
+    must(bin('tsc'), ['-p', 'tsconfig.json']); // root: test harness and bench
+    // vitest's global setup starts (or reuses) the broker itself; see test/global-setup.ts
+    process.exit(run(bin('vitest'), ['run', ...rest]));
+    break;
+  case 'bench':
+    ensureInstalled();
+    ensureBroker();
+    process.exit(run(bin('tsx'), ['bench/run.ts', ...rest]));
+    break;
+  default:
+    console.error('usage: node scripts/run.mjs start|test|bench');
+    process.exit(2);
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { TenantResolver } from '@switchboard/service-kit';
+import { Counter, type Registry } from 'prom-client';
+import { validateEvent, type ContactEvent, type FieldError } from '@switchboard/events';
+import { BrokerUnavailableError, type EventPublisher } from '@switchboard/kafka';
+import { parseJsonBody, parseNdjsonBody } from './body';
+
+export interface IngestRouteDeps {
+  publisher: EventPublisher;
+  metrics: Registry;
+  tenantOf: TenantResolver;
+  /** events per Kafka request: keeps each partition's record batch under the broker's size limit */
+  chunkSize?: number;
+  /** seconds a client should wait before retrying while Kafka is unreachable */
+  retryAfterS?: number;
+  maxErrorsReported?: number;
+}
+
+const JSON_TYPES = new Set(['application/json']);
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines']);
+
+/**
+ * POST /v1/events. Atomic by default: if any event is invalid, none is published and the
+ * 400 lists every problem (index, field, reason), so a client fixes and resends the batch.
+ * `?partial=true` publishes the valid ones and reports the rest in a 202. Re-sending is
+ * always safe: event_id is the idempotency key downstream.
+ */
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
+  const chunkSize = deps.chunkSize ?? 1000;
+  const retryAfter = String(deps.retryAfterS ?? 5);
+  const maxErrors = deps.maxErrorsReported ?? 100;
+  const accepted = new Counter({ name: 'switchboard_ingest_events_accepted_total', help: 'Events published to Kafka', registers: [deps.metrics] });
+  const rejected = new Counter({ name: 'switchboard_ingest_events_rejected_total', help: 'Events refused by validation', registers: [deps.metrics] });
+
+  app.register(async (scope) => {
+    // Bodies are parsed here, not by fastify, so that NDJSON and JSON errors have one shape.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+    scope.post('/v1/events', async (req, reply) => {
+      const { tenant, bound } = deps.tenantOf(req);
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const isNd = NDJSON_TYPES.has(type);
+      if (!isNd && !JSON_TYPES.has(type)) {
+        return reply.code(415).send({ error: `unsupported content type "${type || '(none)'}"; send application/json (an array of events) or application/x-ndjson` });
+      }
+      const text = typeof req.body === 'string' ? req.body : '';
+      const parsed = isNd ? parseNdjsonBody(text) : parseJsonBody(text);
+      if (parsed.items.length === 0 && parsed.errors.length === 0) {
+        return reply.code(400).send({ error: 'no events in the body' });
+      }
+      const now = Date.now();
+      const errors: FieldError[] = [...parsed.errors];
+      const valid: ContactEvent[] = [];
+      const badLines = new Set(parsed.errors.map((e) => e.index));
+      parsed.items.forEach((item, i) => {
+        if (badLines.has(i)) return;
+        const r = validateEvent(item, i, { defaultTenant: tenant, now, ...(bound ? { requiredTenant: tenant } : {}) });
+        if (r.ok) valid.push(r.event);
+        else errors.push(...r.errors);
+      });
+      errors.sort((a, b) => a.index - b.index);
+      const invalidCount = new Set(errors.map((e) => e.index)).size;
+      rejected.inc(invalidCount);
+      const partial = (req.query as Record<string, string>).partial === 'true';
+      if (invalidCount > 0 && !partial) {
+        return reply.code(400).send({
+          error: `${invalidCount} of ${parsed.items.length} events are invalid; nothing was published`,
+          accepted: 0,
+          rejected: invalidCount,
+          errors: errors.slice(0, maxErrors),
+          errors_truncated: errors.length > maxErrors,
+        });
+      }
+      let published = 0;
+      try {
+        for (let i = 0; i < valid.length; i += chunkSize) {
+          const chunk = valid.slice(i, i + chunkSize);
+          await deps.publisher.publish(chunk);
+          published += chunk.length;
+          accepted.inc(chunk.length);
+        }
+      } catch (err) {
+        if (!(err instanceof BrokerUnavailableError)) throw err;
+        reply.header('retry-after', retryAfter);
+        return reply.code(503).send({
+          error: 'Kafka is unreachable; retry the whole request later (event_id makes the retry safe)',
+          accepted: published,
+          not_published: valid.length - published,
+        });
+      }
+      return reply.code(202).send({ accepted: published, rejected: invalidCount, ...(invalidCount > 0 ? { errors: errors.slice(0, maxErrors) } : {}) });
+    });
+  });
+}

@@ -1,0 +1,118 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, requiredQuantities, windowStarts,
+  type AggregateKind, type Dimension, type Measures, type Quantity,
+} from '@switchboard/kpi';
+import type { KpiQuery } from './params';
+
+export type Point = { ts: string } & Record<string, number | null | string>;
+export interface Series {
+  group: Partial<Record<Dimension, string | null>>;
+  points: Point[];
+}
+
+const COLUMN_KIND = new Map<string, AggregateKind>(AGGREGATE_COLUMNS.map((c) => [c.name, c.kind]));
+/** how each stored kind merges across rows */
+const MERGE = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap' } as const;
+
+/** measures of one (window, group), plus the key-map quantities counted in SQL */
+interface Merged { m: Measures; keyed: Map<string, number> }
+
+/** SQL for a key-map quantity over the merged map; listed keys are bound parameters. */
+function keyMapSql(x: Quantity, alias: string, params: Record<string, unknown>): string {
+  const merged = `sumMap(${x.column})`;
+  if (x.kind === 'keysAtLeast') return `arrayCount(v -> v >= ${Math.trunc(x.min)}, mapValues(${merged}))`;
+  if (x.kind === 'keysTotal' && x.keys === null) return `arraySum(mapValues(${merged}))`;
+  if (x.kind === 'keysTotal') {
+    params[`k_${alias}`] = x.keys;
+    return `arraySum(mapValues(mapFilter((k, v) -> has({k_${alias}:Array(String)}, k), ${merged})))`;
+  }
+  if (x.kind === 'keysWeighted') {
+    params[`k_${alias}`] = Object.keys(x.weights);
+    params[`w_${alias}`] = Object.values(x.weights);
+    params[`d_${alias}`] = x.otherwise;
+    return `arraySum(arrayMap((k, v) -> v * if(has({k_${alias}:Array(String)}, k), {w_${alias}:Array(Float64)}[indexOf({k_${alias}:Array(String)}, k)], {d_${alias}:Float64}), mapKeys(${merged}), mapValues(${merged})))`;
+  }
+  if (x.kind === 'keysGroupMax') {
+    // keys are `topic ␟ code`: per topic the largest count, summed over topics
+    const group = `splitByChar(char(31), k)[1]`;
+    return `arraySum(arrayMap(t -> arrayMax(arrayFilter((v, k) -> ${group} = t, mapValues(${merged}), mapKeys(${merged}))), arrayDistinct(arrayMap(k -> ${group}, mapKeys(${merged})))))`;
+  }
+  throw new Error(`no SQL for ${x.kind} over ${x.column}`);
+}
+
+/**
+ * Reads merged measures for every (window, group) and applies the KPI formulas in TypeScript,
+ * from the same catalogue the unit tests check. SQL identifiers come only from allow-lists
+ * (the catalogue, DIMENSIONS, GRANULARITIES); every value the caller sent is a bound parameter.
+ */
+export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery): Promise<Series[]> {
+  const quantities = requiredQuantities(q.kpis, q.options);
+  const params: Record<string, unknown> = {};
+  // Key maps (contacts, customers) can be large: their quantities are counted in SQL, not shipped.
+  const keyed = [...quantities.entries()].filter(([, x]) => COLUMN_KIND.get(x.column) === 'keymap');
+  const keyedAlias = new Map(keyed.map(([k], i) => [k, `q${i}`]));
+  const columns = [...new Set([...quantities.values()].filter((x) => COLUMN_KIND.get(x.column) !== 'keymap').map((x) => x.column))];
+  const selects = columns.map((c) => `${MERGE[COLUMN_KIND.get(c) as Exclude<AggregateKind, 'keymap'>]}(${c}) AS ${c}`);
+  keyed.forEach(([, x], i) => selects.push(`${keyMapSql(x, `q${i}`, params)} AS q${i}`));
+  const windows = windowStarts(q.from, q.to, q.granularity);
+  Object.assign(params, {
+    tenant,
+    from: Math.floor(windows[0]! / 1000),
+    to: Math.floor((windows.at(-1)! + granularityMs(q.granularity)) / 1000),
+  });
+  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})'];
+  for (const [d, values] of Object.entries(q.filters)) {
+    params[`f_${d}`] = values;
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+  }
+  const dims = q.groupBy;
+  const sql = `
+    SELECT toUnixTimestamp(bucket) AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
+    FROM kpi_agg_${q.granularity}
+    WHERE ${where.join(' AND ')}
+    GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
+  const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const rows = await rs.json<Record<string, unknown>>();
+
+  const groups = new Map<string, Map<number, Merged>>();
+  if (dims.length === 0) groups.set('[]', new Map());
+  for (const r of rows) {
+    const key = JSON.stringify(dims.map((d) => r[d]));
+    let byTs = groups.get(key);
+    if (!byTs) groups.set(key, (byTs = new Map()));
+    byTs.set(Number(r.ts) * 1000, { m: toMeasures(r, columns), keyed: new Map([...keyedAlias].map(([k, alias]) => [k, Number(r[alias])])) });
+  }
+
+  const formulas = q.kpis.map((k) => [k.id, compileKpi(k, q.options)] as const);
+  /** every KPI of one (window, group): each quantity evaluated once, then the formulas */
+  const kpisOf = (merged: Merged) => {
+    const values = new Map<string, number>();
+    for (const [qk, x] of quantities) values.set(qk, keyedAlias.has(qk) ? merged.keyed.get(qk) ?? 0 : evalQuantity(x, merged.m));
+    const out: Record<string, number | null> = {};
+    for (const [id, f] of formulas) out[id] = f((qk) => values.get(qk)!);
+    return out;
+  };
+  const empty = kpisOf({ m: emptyMeasures(), keyed: new Map() });
+  const series: Series[] = [];
+  for (const [key, byTs] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const values = JSON.parse(key) as string[];
+    const group = Object.fromEntries(dims.map((d, i) => [d, values[i] === '' ? null : values[i]!]));
+    const points = windows.map((w) => {
+      const merged = byTs.get(w);
+      return { ts: new Date(w).toISOString(), ...(merged ? kpisOf(merged) : empty) } as Point;
+    });
+    series.push({ group, points });
+  }
+  return series;
+}
+
+function toMeasures(r: Record<string, unknown>, columns: string[]): Measures {
+  const m = emptyMeasures() as unknown as Record<string, number | Map<number, number>>;
+  for (const c of columns) {
+    const v = r[c];
+    if (COLUMN_KIND.get(c) !== 'waitmap') m[c] = Number(v);
+    else m[c] = new Map(Object.entries((v ?? {}) as Record<string, string | number>).map(([k, n]) => [Number(k), Number(n)]));
+  }
+  return m as unknown as Measures;
+}

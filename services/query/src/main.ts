@@ -1,0 +1,16 @@
+// Standalone query service (scaled mode): ClickHouse → HTTP. `tsx services/query/src/main.ts`
+import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
+import { StoreComponent, storeTargetFromEnv } from '@switchboard/store';
+import { createQuery } from './service';
+
+const env = parseEnv(commonEnvSchema);
+const log = createLogger('query', env.LOG_LEVEL);
+const metrics = createMetricsRegistry();
+const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics });
+const lifecycle = new Lifecycle(log, () => http.drain());
+lifecycle.handleSignals();
+const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);
+await lifecycle.start([storeComponent]);
+createQuery({ store: storeComponent.store, http, metrics, tenantOf: tenantResolverFromEnv(env) });
+await lifecycle.start([{ name: 'http', start: () => http.start(), stop: () => http.stop() }]);
+log.info({ url: http.url }, 'query listening');

@@ -1,0 +1,101 @@
+
+import {
+  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, windowStart,
+  type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
+} from '@switchboard/kpi';
+
+/** The most windows one series may have; past it the caller should pick a coarser grain. */
+export const MAX_WINDOWS = 20_000;
+
+export interface KpiQuery {
+  kpis: KpiDefinition[];
+  from: number;
+  to: number;
+  granularity: Granularity;
+  groupBy: Dimension[];
+  /** dimension → allowed values ('' stands for "none") */
+  filters: Partial<Record<Dimension, string[]>>;
+  options: KpiOptions;
+}
+
+export interface ParamProblem {
+  param: string;
+  reason: string;
+}
+
+export class BadQuery extends Error {
+  constructor(readonly problems: ParamProblem[]) {
+    super(problems.map((p) => `${p.param}: ${p.reason}`).join('; '));
+  }
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+function parseTime(param: string, v: unknown, problems: ParamProblem[]): number {
+  if (typeof v !== 'string' || v === '') {
+    problems.push({ param, reason: 'is required (ISO-8601, e.g. 2026-11-22T00:00:00Z)' });
+    return NaN;
+  }
+  const t = ISO.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
+  if (!Number.isFinite(t)) problems.push({ param, reason: `"${v}" is not an ISO-8601 timestamp with a UTC offset` });
+  return t;
+}
+
+/** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
+export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
+  const problems: ParamProblem[] = [];
+  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', ...Object.keys(kpiOptionsSchema.shape)]);
+  for (const k of Object.keys(raw)) {
+    if (known.has(k)) continue;
+    if (k.startsWith('filter.') && (DIMENSIONS as readonly string[]).includes(k.slice(7))) continue;
+    problems.push({ param: k, reason: k.startsWith('filter.') ? `unknown dimension; one of ${DIMENSIONS.join(', ')}` : 'unknown parameter' });
+  }
+  const str = (k: string) => (Array.isArray(raw[k]) ? problems.push({ param: k, reason: 'given more than once' }) && '' : raw[k]);
+
+  const metricsRaw = str('metrics');
+  const metricIds = typeof metricsRaw === 'string' ? list(metricsRaw) : [];
+  if (metricIds.length === 0 && !Array.isArray(raw.metrics)) problems.push({ param: 'metrics', reason: `is required: comma-separated KPI ids (${[...KPI_BY_ID.keys()].join(', ')})` });
+  const kpis: KpiDefinition[] = [];
+  for (const id of metricIds) {
+    const k = KPI_BY_ID.get(id);
+    if (k) kpis.push(k);
+    else problems.push({ param: 'metrics', reason: `unknown KPI "${id}"` });
+  }
+
+  const from = parseTime('from', str('from'), problems);
+  const to = parseTime('to', str('to'), problems);
+  const g = str('granularity') ?? '1h';
+  const granularity = (GRANULARITY_IDS as string[]).includes(g as string) ? (g as Granularity) : null;
+  if (!granularity) problems.push({ param: 'granularity', reason: `must be one of ${GRANULARITY_IDS.join(', ')}` });
+  if (Number.isFinite(from) && Number.isFinite(to)) {
+    if (to <= from) problems.push({ param: 'to', reason: 'must be after from' });
+    else if (granularity && (to - windowStart(from, granularity)) / granularityMs(granularity) > MAX_WINDOWS) {
+      problems.push({ param: 'granularity', reason: `the range spans more than ${MAX_WINDOWS} windows; choose a coarser granularity or a shorter range` });
+    }
+  }
+
+  const groupBy: Dimension[] = [];
+  const gb = str('group_by');
+  for (const d of typeof gb === 'string' ? list(gb) : []) {
+    if (!(DIMENSIONS as readonly string[]).includes(d)) problems.push({ param: 'group_by', reason: `unknown dimension "${d}"; one of ${DIMENSIONS.join(', ')}` });
+    else if (!groupBy.includes(d as Dimension)) groupBy.push(d as Dimension);
+  }
+
+  const filters: KpiQuery['filters'] = {};
+  for (const d of DIMENSIONS) {
+    const v = str(`filter.${d}`);
+    if (typeof v !== 'string') continue;
+    // "null" selects events without the dimension
+    filters[d] = v.split(',').map((x) => (x === 'null' ? '' : x));
+  }
+
+  const optionInput: Record<string, unknown> = {};
+  for (const k of Object.keys(kpiOptionsSchema.shape)) if (raw[k] !== undefined) optionInput[k] = str(k);
+  const opts = kpiOptionsSchema.safeParse(optionInput);
+  if (!opts.success) for (const i of opts.error.issues) problems.push({ param: i.path.join('.'), reason: i.message });
+
+  if (problems.length > 0) throw new BadQuery(problems);
+  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data! };
+}
+

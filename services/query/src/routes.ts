@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { TenantResolver } from '@switchboard/service-kit';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Histogram, type Registry } from 'prom-client';
+import { BadQuery, parseKpiQuery } from './params';
+import { readKpis } from './kpi-reader';
+
+export interface QueryRouteDeps {
+  client: ClickHouseClient;
+  metrics: Registry;
+  /** the tenant a request may read: the API key's, or X-Tenant-Id while auth is off */
+  tenantOf: TenantResolver;
+}
+
+export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
+  const latency = new Histogram({
+    name: 'switchboard_query_seconds', help: 'GET /v1/kpis latency', registers: [deps.metrics],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  app.get('/v1/kpis', async (req, reply) => {
+    const end = latency.startTimer();
+    try {
+      const q = parseKpiQuery(req.query as Record<string, unknown>);
+      const series = await readKpis(deps.client, deps.tenantOf(req).tenant, q);
+      return {
+        meta: {
+          granularity: q.granularity,
+          from: new Date(q.from).toISOString(),
+          to: new Date(q.to).toISOString(),
+          metrics: q.kpis.map((k) => k.id),
+          group_by: q.groupBy,
+          options: q.options,
+        },
+        series,
+      };
+    } catch (err) {
+      if (err instanceof BadQuery) return reply.code(400).send({ error: 'invalid query', details: err.problems });
+      throw err;
+    } finally {
+      end();
+    }
+  });
+}

@@ -1,0 +1,26 @@
+import type { Registry } from 'prom-client';
+import type { Store } from '@switchboard/store';
+import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
+import { registerQueryRoutes } from './routes';
+
+export interface QueryDeps {
+  store: Store;
+  http: HttpServer;
+  metrics: Registry;
+  tenantOf: TenantResolver;
+}
+
+export function createQuery(deps: QueryDeps): void {
+  registerQueryRoutes(deps.http.app, { client: deps.store.client, metrics: deps.metrics, tenantOf: deps.tenantOf });
+  deps.http.addReadinessCheck({
+    name: 'clickhouse',
+    check: async () => {
+      try {
+        const r = await deps.store.client.ping();
+        return r.success ? null : 'ClickHouse ping failed';
+      } catch (err) {
+        return `ClickHouse unreachable: ${(err as Error).message}`;
+      }
+    },
+  });
+}

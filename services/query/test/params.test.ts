@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { BadQuery, parseKpiQuery } from '../src';
+
+const ok = { metrics: 'offered,service_level', from: '2026-11-22T00:00:00Z', to: '2026-11-23T00:00:00Z' };
+const problems = (raw: Record<string, unknown>) => {
+  try {
+    parseKpiQuery(raw);
+  } catch (err) {
+    if (err instanceof BadQuery) return err.problems;
+    throw err;
+  }
+  throw new Error('expected BadQuery');
+};
+
+describe('parseKpiQuery', () => {
+  it('parses metrics, times, grain, group_by, filters and options', () => {
+    const q = parseKpiQuery({ ...ok, granularity: '15m', group_by: 'queue_id,channel', 'filter.channel': 'voice,chat', 'filter.team_id': 'null', sl_threshold_s: '30' });
+    expect(q.kpis.map((k) => k.id)).toEqual(['offered', 'service_level']);
+    expect(q.from).toBe(Date.parse('2026-11-22T00:00:00Z'));
+    expect(q.granularity).toBe('15m');
+    expect(q.groupBy).toEqual(['queue_id', 'channel']);
+    expect(q.filters).toEqual({ channel: ['voice', 'chat'], team_id: [''] });
+    expect(q.options).toEqual({ sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', complaint_topics: ['complaint'] });
+  });
+
+  it('defaults to hourly windows and the SPEC option defaults', () => {
+    const q = parseKpiQuery(ok);
+    expect(q.granularity).toBe('1h');
+    expect(q.options.sl_threshold_s).toBe(20);
+  });
+
+  it('reports every problem with the parameter it concerns', () => {
+    const p = problems({ metrics: 'offered,bogus', from: 'yesterday', granularity: '2m', group_by: 'queue_id;DROP TABLE', 'filter.password': 'x', foo: '1', sl_threshold_s: '-3' });
+    const byParam = Object.fromEntries(p.map((x) => [x.param, x.reason]));
+    expect(byParam.metrics).toMatch(/unknown KPI "bogus"/);
+    expect(byParam.from).toMatch(/not an ISO-8601/);
+    expect(byParam.to).toMatch(/required/);
+    expect(byParam.granularity).toMatch(/one of 1m, 5m/);
+    expect(byParam.group_by).toMatch(/unknown dimension/);
+    expect(byParam['filter.password']).toMatch(/unknown dimension/);
+    expect(byParam.foo).toBe('unknown parameter');
+    expect(byParam.sl_threshold_s).toBeDefined();
+  });
+
+  it('refuses to < from, repeated parameters and ranges of too many windows', () => {
+    expect(problems({ ...ok, to: '2026-11-21T00:00:00Z' })[0]!.param).toBe('to');
+    expect(problems({ ...ok, metrics: ['offered', 'answered'] })[0]).toMatchObject({ param: 'metrics', reason: 'given more than once' });
+    expect(problems({ ...ok, granularity: '1m', to: '2027-11-23T00:00:00Z' })[0]!.reason).toMatch(/coarser/);
+  });
+
+  it('requires a UTC offset so a time is never read in the server zone', () => {
+    expect(problems({ ...ok, from: '2026-11-22T00:00:00' })[0]!.param).toBe('from');
+    expect(parseKpiQuery({ ...ok, from: '2026-11-22T01:00:00+01:00' }).from).toBe(Date.parse('2026-11-22T00:00:00Z'));
+  });
+});

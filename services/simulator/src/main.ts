@@ -1,0 +1,63 @@
+// Standalone simulator: live contact-center traffic into ingest (SIMULATOR_TARGET) or straight
+// into Kafka (SIMULATOR_SINK=kafka). `tsx services/simulator/src/main.ts`
+import { z } from 'zod';
+import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, type Component } from '@switchboard/service-kit';
+import { createSimulator } from './pace';
+import { httpSink, kafkaSink } from './sinks';
+
+const env = parseEnv(
+  commonEnvSchema.extend({
+    SIMULATOR_SINK: z.enum(['http', 'kafka']).default('http'),
+    SIMULATOR_TARGET: z.string().url().default('http://127.0.0.1:8080'),
+    SIMULATOR_EPS: z.coerce.number().positive().default(500),
+    SIMULATOR_SEED: z.string().optional(),
+    SIMULATOR_QUEUES: z.coerce.number().int().min(1).max(500).default(5),
+    /** stop by itself after this many seconds (0 = run until SIGTERM) */
+    SIMULATOR_DURATION_S: z.coerce.number().nonnegative().default(0),
+    SIMULATOR_BATCH: z.coerce.number().int().min(1).default(500),
+  }),
+);
+const log = createLogger('simulator', env.LOG_LEVEL);
+const metrics = createMetricsRegistry();
+const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics });
+const lifecycle = new Lifecycle(log, () => http.drain());
+const components: Component[] = [];
+let sink;
+if (env.SIMULATOR_SINK === 'kafka') {
+  const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-simulator' }, log);
+  const publisher = new EventPublisher(kafka, log, topics.events);
+  components.push(
+    { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
+    { name: 'producer', start: () => publisher.start(), stop: () => publisher.stop() },
+  );
+  sink = kafkaSink(publisher);
+} else {
+  sink = httpSink(env.SIMULATOR_TARGET, env.DEFAULT_TENANT);
+}
+const sim = createSimulator(
+  {
+    seed: env.SIMULATOR_SEED,
+    tenantId: env.DEFAULT_TENANT,
+    eventsPerSecond: env.SIMULATOR_EPS,
+    queueCount: env.SIMULATOR_QUEUES,
+    batchSize: env.SIMULATOR_BATCH,
+    onError: (err, info) => log.warn({ err, ...info }, 'sink failed'),
+  },
+  sink,
+);
+http.addReadinessCheck({ name: 'simulator', check: () => (sim.stats().state === 'running' ? null : sim.stats().state) });
+lifecycle.handleSignals((code) => {
+  console.log(JSON.stringify({ simulator: sim.stats() }));
+  process.exit(code);
+});
+await lifecycle.start([...components, { name: 'http', start: () => http.start(), stop: () => http.stop() }, { name: 'simulator', start: () => sim.start(), stop: () => sim.stop() }]);
+log.info({ url: http.url, target: env.SIMULATOR_SINK === 'kafka' ? 'kafka' : env.SIMULATOR_TARGET, eps: env.SIMULATOR_EPS }, 'simulator running');
+if (env.SIMULATOR_DURATION_S > 0) {
+  setTimeout(async () => {
+    await lifecycle.stop();
+    console.log(JSON.stringify({ simulator: sim.stats() }));
+    process.exit(0);
+  }, env.SIMULATOR_DURATION_S * 1000);
+}

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
+import { createIngest } from '@switchboard/ingest';
+import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { createQuery } from '@switchboard/query';
+import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
+import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/store';
+import type { z } from 'zod';
+
+export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema);
+export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
+
+export interface SingleNode {
+  http: HttpServer;
+  store: Store;
+  aggregator: Aggregator;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+/**
+ * Ingest, aggregator and query in one process over one store: the default of `npm start`,
+ * and the shape the integration tests drive. Start order is store → Kafka topics → writers →
+ * consumers → HTTP; the lifecycle stops in reverse, so HTTP intake closes first and the store
+ * closes last, after every writer has flushed.
+ */
+export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Component[] = []): Promise<SingleNode> {
+  const tenantOf = tenantResolverFromEnv(env);
+  const metrics = createMetricsRegistry();
+  const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES });
+  const lifecycle = new Lifecycle(log, () => http.drain());
+  const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-node' }, log);
+  const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);
+  await lifecycle.start([
+    storeComponent,
+    { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
+  ]);
+  const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics });
+  createQuery({ store: storeComponent.store, http, metrics, tenantOf });
+  const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
+  http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
+  await lifecycle.start([
+    ...ingest.components,
+    ...aggregator.components(),
+    { name: 'http', start: () => http.start(), stop: () => http.stop() },
+    ...extra,
+  ]);
+  return { http, store: storeComponent.store, aggregator, metrics, lifecycle, stop: () => lifecycle.stop() };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITY_IDS, KPI_IDS } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_IDS } from '@switchboard/kpi';
 import { loadMigrations, migrate, openStore, splitStatements, type Store } from '../src';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
@@ -37,29 +37,23 @@ describe('migrations', () => {
     }
   });
 
-  it('roll 1-minute rows up exactly and drop a retried insert with the same deduplication token', async () => {
-    const row = (minute: number, queued: number) => ({
-      tenant_id: 't1', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000 + minute * 60, queue_id: 'q', agent_id: '', team_id: '',
-      channel: 'voice', direction: 'inbound', topic: '', source: 'api', queued, answered: 0, answered_wait_ms: 0,
-      answered_wait_ceil_s: { 3: queued }, abandoned_all: 0, abandoned_wait_ceil_s: {}, abandoned_wait_floor_s: {},
-      wrapups: 0, handle_ms: 0, csat_responses: 0, csat_satisfied: 0, nps_responses: 0, nps_promoters: 0, nps_detractors: 0,
+  it('leave the grain tables to the aggregator: no materialized view writes into them', async () => {
+    // Rollups are explicit per-grain inserts under the batch token (services/aggregator/src/writer.ts).
+    const rs = await store.client.query({
+      query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'",
+      format: 'JSONEachRow',
     });
-    const values = [row(0, 2), row(7, 3), row(16, 5)];
-    const settings = { insert_deduplication_token: 'contact-events.v1:0:0-99', deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
-    await store.client.insert({ table: 'kpi_agg_1m', values, format: 'JSONEachRow', clickhouse_settings: settings });
-    await store.client.insert({ table: 'kpi_agg_1m', values, format: 'JSONEachRow', clickhouse_settings: settings });
-    const totals = async (g: string) => {
-      const rs = await store.client.query({
-        query: `SELECT toString(bucket) AS b, sum(queued) AS q, sumMap(answered_wait_ceil_s) AS m FROM kpi_agg_${g} WHERE tenant_id = {t:String} GROUP BY b ORDER BY b`,
-        query_params: { t: 't1' },
-        format: 'JSONEachRow',
-      });
-      return (await rs.json<{ b: string; q: string; m: Record<string, string> }>()).map((r) => [r.b.slice(11, 16), Number(r.q), Number(r.m['3'])]);
-    };
-    expect(await totals('1m')).toEqual([['10:00', 2, 2], ['10:07', 3, 3], ['10:16', 5, 5]]);
-    expect(await totals('15m')).toEqual([['10:00', 5, 5], ['10:15', 5, 5]]);
-    expect(await totals('1h')).toEqual([['10:00', 10, 10]]);
-    expect(await totals('1d')).toEqual([['00:00', 10, 10]]);
+    expect(await rs.json()).toEqual([]);
+  });
+
+  it('drop a retried insert with the same deduplication token', async () => {
+    const row = { tenant_id: 't1', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '',
+      channel: 'voice', direction: 'inbound', topic: '', source: 'api', queued: 2 };
+    for (let i = 0; i < 2; i++) {
+      await store.client.insert({ table: 'kpi_agg_15m', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'contact-events.v1:0:0-99' } });
+    }
+    const rs = await store.client.query({ query: "SELECT sum(queued) AS q FROM kpi_agg_15m WHERE tenant_id = 't1'", format: 'JSONEachRow' });
+    expect((await rs.json<{ q: string }>()).map((r) => Number(r.q))).toEqual([2]);
   });
 });
 
@@ -84,12 +78,8 @@ describe('BI views', () => {
 
   it('finalize merged rows: ratios at the default options, null for a zero denominator', async () => {
     const base = { tenant_id: 'bi', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '', channel: 'voice', direction: 'inbound', topic: '', source: 'api' };
-    await store.client.insert({
-      table: 'kpi_agg_1m',
-      format: 'JSONEachRow',
-      // its own token: embedded chDB keeps the last insert's settings on the connection
-      clickhouse_settings: { insert_deduplication_token: 'bi-views-test' },
-      values: [
+    // the aggregator writes every grain; here the same two rows go to each table, aligned to its windows
+    const values = [
         // minute 0: 4 answered (3 within 20 s), 2 abandoned (one after 3 s, short; one after 40 s); contact c1 transferred
         { ...base, queued: 6, answered: 4, answered_wait_ms: 40_000, answered_wait_ceil_s: { 5: 2, 20: 1, 21: 1 }, abandoned_all: 2,
           abandoned_wait_ceil_s: { 3: 1, 40: 1 }, abandoned_wait_floor_s: { 3: 1, 40: 1 }, longest_wait_ms: 40_000,
@@ -97,8 +87,17 @@ describe('BI views', () => {
         // minute 7, another agent: c1 transferred again, c2 once; a churned and an active customer
         { ...base, agent_id: 'a2', bucket: base.bucket + 420, transferred_contacts: { c1: 1, c2: 1 }, longest_wait_ms: 7_000,
           customers_active: { k1: 2, k2: 1 }, customers_churned: { k2: 1 }, net_revenue_minor: 1500.5 },
-      ],
-    });
+    ];
+    for (const g of GRANULARITY_IDS) {
+      const size = GRANULARITIES[g];
+      await store.client.insert({
+        table: `kpi_agg_${g}`,
+        format: 'JSONEachRow',
+        // its own token: embedded chDB keeps the last insert's settings on the connection
+        clickhouse_settings: { insert_deduplication_token: `bi-views-test-${g}` },
+        values: values.map((v) => ({ ...v, bucket: Math.floor(v.bucket / size) * size })),
+      });
+    }
     const rs = await store.client.query({
       query: `SELECT offered, answered, abandoned, short_abandoned, service_level, asa_ms, longest_wait_ms, transfer_rate, complaints,
                      churn_rate, retention_rate, clv, engagement, aht_ms, nps

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, requiredQuantities, windowStarts,
+  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, requiredQuantities, windowStart, windowStarts,
   type AggregateKind, type Dimension, type Measures, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
@@ -41,12 +41,21 @@ function keyMapSql(x: Quantity, alias: string, params: Record<string, unknown>):
   throw new Error(`no SQL for ${x.kind} over ${x.column}`);
 }
 
+export interface ReadKpiOptions {
+  /**
+   * One point per group over the whole of [from, to) instead of one per window: the rows of
+   * the granularity's table are merged (e.g. a sliding last 15 minutes from the 1m table, as
+   * the alerter reads). from/to are taken to the granularity's boundaries.
+   */
+  merge?: boolean;
+}
+
 /**
  * Reads merged measures for every (window, group) and applies the KPI formulas in TypeScript,
  * from the same catalogue the unit tests check. SQL identifiers come only from allow-lists
  * (the catalogue, DIMENSIONS, GRANULARITIES); every value the caller sent is a bound parameter.
  */
-export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery): Promise<Series[]> {
+export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<Series[]> {
   const quantities = requiredQuantities(q.kpis, q.options);
   const params: Record<string, unknown> = {};
   // Key maps (contacts, customers) can be large: their quantities are counted in SQL, not shipped.
@@ -55,11 +64,12 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   const columns = [...new Set([...quantities.values()].filter((x) => COLUMN_KIND.get(x.column) !== 'keymap').map((x) => x.column))];
   const selects = columns.map((c) => `${MERGE[COLUMN_KIND.get(c) as Exclude<AggregateKind, 'keymap'>]}(${c}) AS ${c}`);
   keyed.forEach(([, x], i) => selects.push(`${keyMapSql(x, `q${i}`, params)} AS q${i}`));
-  const windows = windowStarts(q.from, q.to, q.granularity);
+  const size = granularityMs(q.granularity);
+  const windows = read.merge ? [windowStart(q.from, q.granularity)] : windowStarts(q.from, q.to, q.granularity);
   Object.assign(params, {
     tenant,
     from: Math.floor(windows[0]! / 1000),
-    to: Math.floor((windows.at(-1)! + granularityMs(q.granularity)) / 1000),
+    to: Math.floor((read.merge ? Math.ceil(q.to / size) * size : windows.at(-1)! + size) / 1000),
   });
   const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})'];
   for (const [d, values] of Object.entries(q.filters)) {
@@ -68,7 +78,7 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   }
   const dims = q.groupBy;
   const sql = `
-    SELECT toUnixTimestamp(bucket) AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
+    SELECT ${read.merge ? '{from:UInt32}' : 'toUnixTimestamp(bucket)'} AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
     FROM kpi_agg_${q.granularity}
     WHERE ${where.join(' AND ')}
     GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;

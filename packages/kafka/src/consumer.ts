@@ -38,6 +38,9 @@ export function parseIntent(metadata: string | null | undefined): { first: bigin
   return m ? { first: BigInt(m[1]!), last: BigInt(m[2]!) } : null;
 }
 
+/** Commit errors that mean "this member no longer owns its partitions" (kafkajs rejoins on these). */
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
+
 interface PartitionState {
   buffer: KafkaMessage[];
   /** when the oldest buffered record arrived */
@@ -77,11 +80,14 @@ export class BatchConsumer {
   private joined = false;
   private lastError: string | null = null;
 
+  private readonly heartbeatIntervalMs: number;
+
   constructor(kafka: Kafka, private readonly opts: BatchConsumerOptions, private readonly log: Logger) {
+    this.heartbeatIntervalMs = Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10));
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
+      heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
       maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
       allowAutoTopicCreation: false,
@@ -90,6 +96,8 @@ export class BatchConsumer {
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error);
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      // not restarted by kafkajs: readiness drops, so an orchestrator replaces the process
+      if (!e.payload.restart) this.joined = false;
     });
     // A new generation may move partitions and resets kafkajs to the committed offsets:
     // buffered records are dropped (they were never committed) and intents re-read.
@@ -151,7 +159,7 @@ export class BatchConsumer {
     return st;
   }
 
-  private async onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || this.stopping || this.draining) return;
     const st = await this.stateOf(batch.partition);
     const lastBuffered = st.buffer.length ? BigInt(st.buffer[st.buffer.length - 1]!.offset) : -1n;
@@ -162,7 +170,14 @@ export class BatchConsumer {
     resolveOffset(batch.lastOffset());
     if (!isRunning() || isStale()) return;
     if (st.intent || st.buffer.length >= this.opts.flushEvents || Date.now() - st.since >= this.opts.flushDelayMs) {
-      await this.flush(batch.topic, batch.partition, st);
+      // kafkajs heartbeats only between batches: a write longer than the session timeout
+      // would otherwise get this member evicted mid-write, and its partitions replayed.
+      const beat = setInterval(() => heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
+      try {
+        await this.flush(batch.topic, batch.partition, st);
+      } finally {
+        clearInterval(beat);
+      }
     } else if (!st.timer) {
       st.timer = setTimeout(() => {
         st.timer = null;
@@ -203,11 +218,11 @@ export class BatchConsumer {
         token: `${topic}:${partition}:${first}-${last}`,
       };
       if (!this.owned(st)) return; // revoked: the next generation decides what to write
-      if (!replay) await this.consumer.commitOffsets([{ topic, partition, offset: String(first), metadata: encodeIntent(first, last) }]);
+      if (!replay) await this.commit(topic, partition, first, encodeIntent(first, last));
       if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
       await this.writeWithRetry(batch, st);
       if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1n), metadata: null }]);
+      await this.commit(topic, partition, last + 1n, null);
       st.intent = null;
       st.buffer = st.buffer.slice(cut.length);
       st.since = Date.now();
@@ -221,6 +236,22 @@ export class BatchConsumer {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * kafkajs wraps a commit refused for group membership (evicted, or the group rebalancing)
+   * in a non-retriable error, and a consumer crashing on that one is not restarted. Rethrown
+   * unwrapped, the runner recognizes it and rejoins the group; the next owner of the
+   * partition then replays the intent.
+   */
+  private async commit(topic: string, partition: number, offset: bigint, metadata: string | null): Promise<void> {
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: String(offset), metadata }]);
+    } catch (err) {
+      const cause = (err as { cause?: { type?: string } }).cause;
+      if (cause?.type && MEMBERSHIP_ERRORS.has(cause.type)) throw cause;
+      throw err;
     }
   }
 

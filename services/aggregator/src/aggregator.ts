@@ -10,6 +10,7 @@ import { aggregateMinuteRows } from './rows';
 import { screenMessage, type ScreenPolicy } from './screen';
 import { KpiWriter } from './writer';
 import { EventLedger } from './event-ledger';
+import { StateWriter } from './state-writer';
 
 export interface AggregatorConfig extends ScreenPolicy {
   groupId: string;
@@ -42,6 +43,7 @@ export class Aggregator {
   readonly consumer: BatchConsumer;
   readonly dlq: DeadLetterPublisher;
   private readonly writer: KpiWriter;
+  private readonly stateWriter: StateWriter;
   private readonly ledger: EventLedger;
   private readonly codec = new ContactEventCodec();
   private readonly log: Logger;
@@ -57,6 +59,7 @@ export class Aggregator {
     this.log = deps.log.child({ component: 'aggregator' });
     this.now = deps.now ?? Date.now;
     this.writer = new KpiWriter(deps.store.client);
+    this.stateWriter = new StateWriter(deps.store.client);
     this.ledger = new EventLedger(deps.store.client, deps.config.dedupHorizonHours);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq);
     this.consumer = new BatchConsumer(
@@ -113,6 +116,8 @@ export class Aggregator {
     const counted = fresh.filter(feedsAggregates);
     const rows = aggregateMinuteRows(counted);
     const end = this.writeSeconds.startTimer();
+    // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token
+    await this.stateWriter.write(fresh, batch.token);
     await this.writer.write(rows, batch.token);
     end();
     this.rowsWritten.inc(rows.length);

@@ -4,12 +4,17 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Histogram, type Registry } from 'prom-client';
 import { BadQuery, parseKpiQuery } from './params';
 import { readKpis } from './kpi-reader';
+import { parseRealtimeQuery } from './realtime-params';
+import { readRealtime } from './realtime-reader';
+import { openApiDocument } from './openapi';
 
 export interface QueryRouteDeps {
   client: ClickHouseClient;
   metrics: Registry;
   /** the tenant a request may read: the API key's, or X-Tenant-Id while auth is off */
   tenantOf: TenantResolver;
+  /** the clock `/v1/realtime` reads "now" from (tests pin it) */
+  now?: () => number;
 }
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
@@ -40,4 +45,31 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       end();
     }
   });
+
+  const realtimeLatency = new Histogram({
+    name: 'switchboard_realtime_query_seconds', help: 'GET /v1/realtime latency', registers: [deps.metrics],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  const now = deps.now ?? Date.now;
+  app.get('/v1/realtime', async (req, reply) => {
+    const end = realtimeLatency.startTimer();
+    try {
+      const tenant = deps.tenantOf(req).tenant;
+      const q = parseRealtimeQuery(req.query as Record<string, unknown>, now());
+      const groups = await readRealtime(deps.client, tenant, q);
+      return {
+        meta: { at: new Date(q.at).toISOString(), lookback_h: q.lookbackH, group_by: q.groupBy, filters: q.filters },
+        groups,
+      };
+    } catch (err) {
+      if (err instanceof BadQuery) return reply.code(400).send({ error: 'invalid query', details: err.problems });
+      throw err;
+    } finally {
+      end();
+    }
+  });
+
+  // built once: it depends only on the catalogue and the parameter schemas
+  let doc: object | undefined;
+  app.get('/v1/openapi.json', async () => (doc ??= openApiDocument()));
 }

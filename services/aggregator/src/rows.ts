@@ -1,5 +1,5 @@
 import type { ContactEvent } from '@switchboard/events';
-import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEvent, mergeMeasures, windowStart, type Granularity, type Measures } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEvent, windowStart, type Measures } from '@switchboard/kpi';
 
 export interface AggregateRow {
   tenant_id: string;
@@ -26,23 +26,6 @@ export function aggregateMinuteRows(events: Iterable<ContactEvent>): AggregateRo
     foldEvent(row.measures, e);
   }
   return [...rows.values()];
-}
-
-/** Merges rows into the windows of a coarser grain, by (tenant, window, dimensions). */
-export function rollUpRows(rows: Iterable<AggregateRow>, g: Granularity): AggregateRow[] {
-  const out = new Map<string, AggregateRow>();
-  for (const r of rows) {
-    const bucket = windowStart(r.bucket, g);
-    let key = `${r.tenant_id}\u0001${bucket}`;
-    for (const d of DIMENSIONS) key += `\u0001${r.dims[d]}`;
-    let into = out.get(key);
-    if (!into) {
-      into = { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: emptyMeasures() };
-      out.set(key, into);
-    }
-    mergeMeasures(into.measures, r.measures);
-  }
-  return [...out.values()];
 }
 
 /** The JSONEachRow shape of the kpi_agg_<grain> tables: DateTime as epoch seconds, wait maps as objects. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
 import { GRANULARITY_IDS } from '@switchboard/kpi';
 import { migrate, openStore, type Store } from '@switchboard/store';
-import { KpiWriter, aggregateMinuteRows, rollUpRows } from '../src';
+import { KpiWriter, aggregateMinuteRows } from '../src';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
 let store: Store;
@@ -48,27 +48,20 @@ const expected = {
   '1d': [['00:00', 4]],
 };
 
-/** A client whose inserts fail after `okInserts` succeeded: a crash between two grain tables. */
-function failingAfter(client: ClickHouseClient, okInserts: number): ClickHouseClient {
-  let left = okInserts;
+/** A client whose writes fail after `okWrites` succeeded: a crash between two steps of a batch. */
+function failingAfter(client: ClickHouseClient, okWrites: number): ClickHouseClient {
+  let left = okWrites;
   return new Proxy(client, {
     get(target, prop, receiver) {
-      if (prop !== 'insert') return Reflect.get(target, prop, receiver);
-      return (params: Parameters<ClickHouseClient['insert']>[0]) => {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'insert' && prop !== 'command') return v;
+      return (...args: unknown[]) => {
         if (left-- <= 0) return Promise.reject(new Error('injected: process died here'));
-        return target.insert(params);
+        return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
       };
     },
   });
 }
-
-describe('rollUpRows', () => {
-  it('merges 1-minute rows into the windows of a coarser grain, per dimensions', () => {
-    const rows = aggregateMinuteRows([ev('r', 0), ev('r', 7), ev('r', 16), ev('r', 16, { queue_id: 'other' })]);
-    const quarter = rollUpRows(rows, '15m').map((r) => [new Date(r.bucket).toISOString().slice(11, 16), r.dims.queue_id, r.measures.queued]);
-    expect(quarter).toEqual([['10:00', 'q', 2], ['10:15', 'q', 1], ['10:15', 'other', 1]]);
-  });
-});
 
 describe('KpiWriter', () => {
   it('writes every grain, and a replay of the same batch token adds nothing', async () => {
@@ -79,9 +72,10 @@ describe('KpiWriter', () => {
     expect(await queuedByBucket('a')).toEqual(expected);
   });
 
-  it('completes a batch that died between two grain tables, counting each grain once', async () => {
+  it('completes a batch that died at any step (staging, then one grain table after another), counting each grain once', async () => {
     const rows = aggregateMinuteRows([ev('b', 0), ev('b', 0), ev('b', 7), ev('b', 16)]);
-    for (let landed = 0; landed < GRANULARITY_IDS.length; landed++) {
+    // steps: the staging insert, then one INSERT … SELECT per grain
+    for (let landed = 0; landed <= GRANULARITY_IDS.length; landed++) {
       const tenantRows = rows.map((r) => ({ ...r, tenant_id: `b${landed}` }));
       const token = `events:1:${landed}`;
       await expect(new KpiWriter(failingAfter(store.client, landed)).write(tenantRows, token)).rejects.toThrow(/injected/);

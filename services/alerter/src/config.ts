@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { AlerterConfig } from './alerter';
+
+export const alerterEnvSchema = z.object({
+  /** consumer group on alerts.v1 whose partition owner is the leading replica */
+  ALERTER_GROUP_ID: z.string().default('switchboard-alerter'),
+  /** how soon a crashed leader is replaced */
+  ALERTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
+  /** a minute is evaluated this long after it closes (the aggregator writes every AGGREGATOR_FLUSH_MS) */
+  ALERTER_FRESHNESS_S: z.coerce.number().min(0).max(600).default(10),
+  /** YAML or JSON list of alert rules; read-only over HTTP */
+  ALERT_RULES_FILE: z.string().optional(),
+  /** default tenant of rules in the file that name none */
+  DEFAULT_TENANT: z.string().default('demo'),
+  /** signs webhooks without a secret of their own (HMAC-SHA256) */
+  ALERTER_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** base URL of the /v1/kpis links in notifications; default the service's own address */
+  ALERTER_LINK_BASE_URL: z.url().optional(),
+  ALERTER_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  ALERTER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  ALERTER_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  ALERTER_WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  /** undelivered notifications younger than this are sent when a replica takes over */
+  ALERTER_OUTBOX_HOURS: z.coerce.number().positive().max(168).default(6),
+});
+export type AlerterEnv = z.infer<typeof alerterEnvSchema>;
+
+export function alerterConfig(env: AlerterEnv, alertsTopic: string, linkBaseUrl: string): AlerterConfig {
+  return {
+    alertsTopic,
+    groupId: env.ALERTER_GROUP_ID,
+    sessionTimeoutMs: env.ALERTER_SESSION_TIMEOUT_MS,
+    freshnessMs: env.ALERTER_FRESHNESS_S * 1000,
+    linkBaseUrl: env.ALERTER_LINK_BASE_URL ?? linkBaseUrl,
+    rulesFile: env.ALERT_RULES_FILE,
+    defaultTenant: env.DEFAULT_TENANT,
+    outboxMs: env.ALERTER_OUTBOX_HOURS * 3_600_000,
+    notifier: {
+      maxAttempts: env.ALERTER_WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: env.ALERTER_WEBHOOK_TIMEOUT_MS,
+      initialBackoffMs: env.ALERTER_WEBHOOK_BACKOFF_MS,
+      maxBackoffMs: env.ALERTER_WEBHOOK_MAX_BACKOFF_MS,
+      defaultSecret: env.ALERTER_WEBHOOK_SECRET,
+    },
+  };
+}

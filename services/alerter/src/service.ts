@@ -1,0 +1,34 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
+import type { Store } from '@switchboard/store';
+import { Alerter, type AlerterConfig } from './alerter';
+import { registerAlerterRoutes } from './routes';
+import { registerTargetRoutes } from './targets';
+
+export interface CreateAlerterDeps {
+  kafka: Kafka;
+  store: Store;
+  http: HttpServer;
+  log: Logger;
+  metrics: Registry;
+  tenantOf: TenantResolver;
+  config: AlerterConfig;
+  now?: () => number;
+  schedule?: boolean;
+}
+
+/**
+ * The alerter on a process's HTTP server: routes (/v1/alert-rules, /v1/alerts, /v1/targets,
+ * /v1/goals) and a readiness check. The caller starts `alerter.components()` in its lifecycle,
+ * after the store and before HTTP.
+ */
+export function createAlerter(deps: CreateAlerterDeps): Alerter {
+  const alerter = new Alerter({ kafka: deps.kafka, store: deps.store, log: deps.log, metrics: deps.metrics, config: deps.config, now: deps.now, schedule: deps.schedule });
+  registerAlerterRoutes(deps.http.app, { alerter, tenantOf: deps.tenantOf });
+  registerTargetRoutes(deps.http.app, { client: deps.store.client, alerts: alerter.alerts, tenantOf: deps.tenantOf, now: deps.now });
+  // a standby replica (not the leader) is ready too: it serves the API
+  deps.http.addReadinessCheck({ name: 'alerter', check: () => (alerter.leadership.isRunning ? null : 'alerter group not joined') });
+  return alerter;
+}

@@ -65,12 +65,12 @@ export function loadRulesFile(path: string, defaultTenant: string): AlertRule[] 
   const rules: AlertRule[] = [];
   const seen = new Set<string>();
   list.forEach((raw, i) => {
+    const { id, tenant } = (raw ?? {}) as { id?: unknown; tenant?: unknown };
+    const k = `${typeof tenant === 'string' ? tenant : defaultTenant}/${String(id)}`;
+    if (id !== undefined && seen.has(k)) problems.push(`rules[${i}].id: duplicate rule id ${String(id)}`);
+    seen.add(k);
     try {
-      const r = parseRule(raw, defaultTenant, 'file');
-      const k = `${r.tenant}/${r.spec.id}`;
-      if (seen.has(k)) problems.push(`rules[${i}].id: duplicate rule id ${r.spec.id}`);
-      seen.add(k);
-      rules.push(r);
+      rules.push(parseRule(raw, defaultTenant, 'file'));
     } catch (err) {
       if (!(err instanceof InvalidRule)) throw err;
       for (const p of err.problems) problems.push(`rules[${i}]${(raw as { id?: string })?.id ? ` (${(raw as { id: string }).id})` : ''}.${p.field}: ${p.reason}`);

@@ -22,8 +22,8 @@ export interface AlerterConfig {
   sessionTimeoutMs: number;
   /** how long after a minute closes its data is taken as complete (aggregator flush + margin) */
   freshnessMs: number;
-  /** base of the /v1/kpis links in notifications */
-  linkBaseUrl: string;
+  /** base of the /v1/kpis links in notifications (a function when known only once HTTP listens) */
+  linkBaseUrl: string | (() => string);
   /** YAML or JSON list of rules (or {rules: [...]}) loaded at start, read-only over HTTP */
   rulesFile?: string;
   defaultTenant: string;
@@ -229,7 +229,8 @@ export class Alerter {
     const rules = await this.rules();
     const results: { t: Transition; rule: AlertRule | null; track: Tracked; id: string; next: AlertState | null; reason: string | null }[] = [];
     const touched = new Set<string>();
-    const base = this.deps.config.linkBaseUrl;
+    const link = this.deps.config.linkBaseUrl;
+    const base = typeof link === 'string' ? link : safe(link);
     for (const rule of rules) {
       if (!rule.spec.enabled) continue;
       const logic = logicOf(rule);
@@ -369,6 +370,15 @@ export class Alerter {
         },
       },
     ];
+  }
+}
+
+/** A base URL known only once HTTP listens: '' (a relative link) until then. */
+function safe(f: () => string): string {
+  try {
+    return f();
+  } catch {
+    return '';
   }
 }
 

@@ -2,16 +2,14 @@ import { z } from 'zod';
 import type { AlerterConfig } from './alerter';
 
 export const alerterEnvSchema = z.object({
-  /** consumer group on alerts.v1 whose partition owner is the leading replica */
-  ALERTER_GROUP_ID: z.string().default('switchboard-alerter'),
+  /** consumer group on alerts.v1 whose partition owner is the leading replica; default `<KAFKA_TOPIC_PREFIX>switchboard-alerter` */
+  ALERTER_GROUP_ID: z.string().min(1).optional(),
   /** how soon a crashed leader is replaced */
   ALERTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
   /** a minute is evaluated this long after it closes (the aggregator writes every AGGREGATOR_FLUSH_MS) */
   ALERTER_FRESHNESS_S: z.coerce.number().min(0).max(600).default(10),
   /** YAML or JSON list of alert rules; read-only over HTTP */
   ALERT_RULES_FILE: z.string().optional(),
-  /** default tenant of rules in the file that name none */
-  DEFAULT_TENANT: z.string().default('demo'),
   /** signs webhooks without a secret of their own (HMAC-SHA256) */
   ALERTER_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** base URL of the /v1/kpis links in notifications; default the service's own address */
@@ -25,10 +23,15 @@ export const alerterEnvSchema = z.object({
 });
 export type AlerterEnv = z.infer<typeof alerterEnvSchema>;
 
-export function alerterConfig(env: AlerterEnv, alertsTopic: string, linkBaseUrl: string): AlerterConfig {
+/** `linkBaseUrl`: where /v1/kpis is served, unless ALERTER_LINK_BASE_URL says; a function when known only once HTTP listens. */
+export function alerterConfig(
+  env: AlerterEnv & { DEFAULT_TENANT: string; KAFKA_TOPIC_PREFIX: string },
+  alertsTopic: string,
+  linkBaseUrl: string | (() => string),
+): AlerterConfig {
   return {
     alertsTopic,
-    groupId: env.ALERTER_GROUP_ID,
+    groupId: env.ALERTER_GROUP_ID ?? `${env.KAFKA_TOPIC_PREFIX}switchboard-alerter`,
     sessionTimeoutMs: env.ALERTER_SESSION_TIMEOUT_MS,
     freshnessMs: env.ALERTER_FRESHNESS_S * 1000,
     linkBaseUrl: env.ALERTER_LINK_BASE_URL ?? linkBaseUrl,

@@ -1,4 +1,4 @@
-// Single-node mode, the default of `npm start`: ingest + aggregator + query over embedded
+// Single-node mode, the default of `npm start`: ingest + aggregator + query + alerter over embedded
 // ClickHouse in one process, with the simulator feeding it and a live per-queue table.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +54,7 @@ const banner = [
   `  API        ${url}  (tenant "${env.DEFAULT_TENANT}" unless X-Tenant-Id says otherwise)`,
   `  try        curl '${url}/v1/kpis?metrics=offered,answered,service_level,asa_ms&from=${new Date(Date.now() - 3600_000).toISOString().slice(0, 13)}:00:00Z&to=${new Date(Date.now() + 3600_000).toISOString().slice(0, 13)}:00:00Z&granularity=15m&group_by=queue_id'`,
   `  ingest     POST ${url}/v1/events (JSON array or NDJSON)`,
+  `  alerts     ${url}/v1/alert-rules  ${url}/v1/alerts${env.ALERT_RULES_FILE ? `  (rules file ${env.ALERT_RULES_FILE})` : ''}`,
   `  health     ${url}/healthz  ${url}/readyz  ${url}/metrics`,
   env.SIMULATOR_EPS > 0 ? `  simulator  ${env.SIMULATOR_EPS} events/s into ingest` : '  simulator  off',
   live ? `  logs       ${logFile}` : '',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
+import { alerterConfig, alerterEnvSchema, createAlerter, type Alerter } from '@switchboard/alerter';
 import { createIngest } from '@switchboard/ingest';
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { createQuery } from '@switchboard/query';
@@ -8,20 +9,21 @@ import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantRe
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/store';
 import type { z } from 'zod';
 
-export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema);
+export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
 
 export interface SingleNode {
   http: HttpServer;
   store: Store;
   aggregator: Aggregator;
+  alerter: Alerter;
   metrics: Registry;
   lifecycle: Lifecycle;
   stop(): Promise<void>;
 }
 
 /**
- * Ingest, aggregator and query in one process over one store: the default of `npm start`,
+ * Ingest, aggregator, query and alerter in one process over one store: the default of `npm start`,
  * and the shape the integration tests drive. Start order is store → Kafka topics → writers →
  * consumers → HTTP; the lifecycle stops in reverse, so HTTP intake closes first and the store
  * closes last, after every writer has flushed.
@@ -42,11 +44,14 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
   createQuery({ store: storeComponent.store, http, metrics, tenantOf });
   const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
+  // alert links point at this node's own /v1/kpis
+  const alerter = createAlerter({ kafka, store: storeComponent.store, http, log, metrics, tenantOf, config: alerterConfig(env, topics.alerts, () => http.url) });
   await lifecycle.start([
     ...ingest.components,
     ...aggregator.components(),
+    ...alerter.components(),
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     ...extra,
   ]);
-  return { http, store: storeComponent.store, aggregator, metrics, lifecycle, stop: () => lifecycle.stop() };
+  return { http, store: storeComponent.store, aggregator, alerter, metrics, lifecycle, stop: () => lifecycle.stop() };
 }

@@ -269,6 +269,7 @@ describe('alerter end to end', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { details: { param: string }[] }).details.map((d) => d.param).sort()).toEqual(['filter.queue', 'limit', 'state']);
 
+    console.log(`[alerter e2e] ${eventCount} events; billing fired ${(firedAt - t1) / MIN} min after half its agents logged off (SL ${fired.value!.toFixed(3)} on ${fired.sample} offered), resolved ${(resolvedAt - t2) / MIN} min after they returned (SL ${resolved.value!.toFixed(3)}); webhook requests ${received.length} (accepted ${received.filter((r) => r.status === 200).length}); transitions on alerts.v1 ${onTopic.length}`);
     await restarted.lifecycle.stop();
   }, 180_000);
 });

@@ -46,6 +46,8 @@ export interface AlerterDeps {
 
 interface Tracked {
   state: AlertState;
+  /** the rule as last evaluated: its webhooks get the closing notification if it is deleted */
+  rule: AlertRule | null;
   scope: Scope;
   key: string;
   tenant: string;
@@ -97,6 +99,8 @@ export class Alerter {
   private readonly fileRules: AlertRule[];
   private readonly tracked = new Map<string, Tracked>();
   private lastBoundary = -Infinity;
+  /** changes with every leadership change: an evaluation that spans one applies nothing */
+  private epoch = 0;
   private restored: Promise<void> | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private publishing: Promise<void> = Promise.resolve();
@@ -159,6 +163,8 @@ export class Alerter {
   }
 
   private onLeadership(leader: boolean): void {
+    this.epoch++;
+    if (!leader) this.notifier.halt();
     if (leader) {
       this.restored = this.restore().catch((err) => {
         this.log.error({ err }, 'state rebuild failed; retrying at the next tick');
@@ -183,7 +189,7 @@ export class Alerter {
       const at = Date.parse(e.at);
       const firing = e.kind !== 'pending';
       this.tracked.set(id, {
-        tenant: e.tenant_id, ruleId: e.rule_id, scope: e.scope, key: e.scope_key, last: e,
+        tenant: e.tenant_id, ruleId: e.rule_id, scope: e.scope, key: e.scope_key, last: e, rule: null,
         state: {
           phase: firing ? 'firing' : 'pending', alertId: e.alert_id, seq: e.seq, startedAt: Date.parse(e.started_at),
           firedAt: e.fired_at ? Date.parse(e.fired_at) : null,
@@ -215,7 +221,7 @@ export class Alerter {
       if (this.stopped || !(await this.ready())) return null;
       const boundary = Math.floor((now - this.deps.config.freshnessMs) / MINUTE) * MINUTE;
       if (boundary <= this.lastBoundary) return null;
-      await this.evaluate(boundary);
+      if (!(await this.evaluate(boundary))) return null;
       this.lastBoundary = boundary;
       return boundary;
     });
@@ -223,8 +229,9 @@ export class Alerter {
     return run;
   }
 
-  /** Evaluates every rule over the window ending at `at` (a minute boundary). */
-  private async evaluate(at: number): Promise<void> {
+  /** Evaluates every rule over the window ending at `at` (a minute boundary); false when leadership changed meanwhile. */
+  private async evaluate(at: number): Promise<boolean> {
+    const epoch = this.epoch;
     const end = this.evalSeconds.startTimer();
     const rules = await this.rules();
     const results: { t: Transition; rule: AlertRule | null; track: Tracked; id: string; next: AlertState | null; reason: string | null }[] = [];
@@ -265,9 +272,12 @@ export class Alerter {
         touched.add(id);
         const prev = this.tracked.get(id);
         const r = step(logic, prev?.state ?? null, { at, value: o.value, sample: o.sample }, (started) => alertIdOf(rule.tenant, rule.spec.id, key, started));
-        const track: Tracked = prev ?? { tenant: rule.tenant, ruleId: rule.spec.id, scope: o.scope, key, last: null as unknown as AlertEvent, state: r.state! };
+        const track: Tracked = prev ? { ...prev, rule } : { tenant: rule.tenant, ruleId: rule.spec.id, scope: o.scope, key, last: null as unknown as AlertEvent, state: r.state!, rule };
         if (r.transitions.length === 0) {
-          if (prev && r.state) prev.state = r.state;
+          if (prev && r.state) {
+            prev.state = r.state;
+            prev.rule = rule;
+          }
           continue;
         }
         for (const t of r.transitions) results.push({ t, rule, track, id, next: r.state, reason: null });
@@ -290,6 +300,13 @@ export class Alerter {
     );
     // durable first: a transition that is not stored is not applied, and the minute is evaluated again
     await this.alerts.insertEvents(events);
+    if (epoch !== this.epoch) {
+      // leadership changed meanwhile: the new leader rebuilds from what is stored (ids are
+      // deterministic, so it finds these transitions or writes the same ones) and notifies
+      this.publishLater(events);
+      end();
+      return false;
+    }
     results.forEach(({ id, track, next }, i) => {
       if (next) this.tracked.set(id, { ...track, state: next, last: events[i]! });
       else this.tracked.delete(id);
@@ -301,11 +318,13 @@ export class Alerter {
       this.publishLater(events);
       results.forEach(({ rule }, i) => {
         const e = events[i]!;
-        const hooks: Webhook[] = rule?.spec.notify ?? [];
+        // a deleted rule's closing notification goes to the webhooks it had
+        const hooks: Webhook[] = (rule ?? results[i]!.track.rule)?.spec.notify ?? [];
         if (NOTIFYING.has(e.kind) && hooks.length) void this.notifier.enqueue(e, hooks);
       });
     }
     end();
+    return true;
   }
 
   /** Kafka publication after the store write, retried with capped backoff until it lands or the alerter stops. */

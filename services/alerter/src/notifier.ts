@@ -69,6 +69,8 @@ const retryable = (status: number) => status === 408 || status === 429 || status
 export class Notifier {
   private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
+  /** bumped by halt(): deliveries queued before it are abandoned (the next leader's outbox sends them) */
+  private epoch = 0;
   private readonly sent: Counter<'outcome'>;
   private readonly now: () => number;
   private readonly wake = new Set<() => void>();
@@ -82,10 +84,11 @@ export class Notifier {
   enqueue(e: AlertEvent, webhooks: Webhook[], done: readonly number[] = []): Promise<void> {
     const key = `${e.tenant_id}/${e.alert_id}`;
     const prev = this.chains.get(key) ?? Promise.resolve();
+    const epoch = this.epoch;
     const next = prev.then(async () => {
       for (const [i, w] of webhooks.entries()) {
-        if (done.includes(i) || this.stopped) continue;
-        await this.deliver(e, w, i).catch((err) => this.log.error({ err, alert: e.alert_id, seq: e.seq }, 'notification not recorded'));
+        if (done.includes(i) || this.abandoned(epoch)) continue;
+        await this.deliver(e, w, i, epoch).catch((err) => this.log.error({ err, alert: e.alert_id, seq: e.seq }, 'notification not recorded'));
       }
     });
     this.chains.set(key, next);
@@ -105,13 +108,27 @@ export class Notifier {
     await this.idle();
   }
 
-  private async deliver(e: AlertEvent, w: Webhook, target: number): Promise<void> {
+  /**
+   * Leadership lost: abandons what is queued or waiting for a retry, without recording it, so
+   * the new leader's outbox sends it and this replica does not send it too. A POST already in
+   * flight completes and is recorded.
+   */
+  halt(): void {
+    this.epoch++;
+    for (const w of this.wake) w();
+  }
+
+  private abandoned(epoch: number): boolean {
+    return this.stopped || epoch !== this.epoch;
+  }
+
+  private async deliver(e: AlertEvent, w: Webhook, target: number, epoch: number): Promise<void> {
     if (await this.store.isDelivered(e.tenant_id, e.alert_id, e.seq, target)) return;
     const body = JSON.stringify(w.format === 'slack' ? slackBody(e) : jsonBody(e));
     const secret = w.secret ?? this.opts.defaultSecret;
     const record: DeliveryRecord = { tenant_id: e.tenant_id, alert_id: e.alert_id, seq: e.seq, target, url: w.url, status: 'failed', attempts: 0, http_status: 0, error: '' };
     for (let attempt = 1, delay = this.opts.initialBackoffMs; attempt <= this.opts.maxAttempts; attempt++, delay = Math.min(delay * 2, this.opts.maxBackoffMs)) {
-      if (this.stopped) return;
+      if (this.abandoned(epoch)) return;
       record.attempts = attempt;
       const ts = String(Math.floor(this.now() / 1000));
       const headers: Record<string, string> = {
@@ -138,11 +155,14 @@ export class Notifier {
         record.error = (err as Error).message;
       }
       if (attempt < this.opts.maxAttempts) {
+        // checked in the same synchronous step that registers the wake-up, so a stop() or halt()
+        // landing between the failed attempt and the backoff is not missed
+        if (this.abandoned(epoch)) return;
         this.log.warn({ alert: e.alert_id, seq: e.seq, url: w.url, attempt, error: record.error, retryInMs: delay }, 'webhook failed; retrying');
         await this.sleep(delay);
       }
     }
-    if (this.stopped && record.status !== 'delivered') return;
+    if (this.abandoned(epoch) && record.status !== 'delivered') return;
     await this.store.recordDelivery(record);
     this.sent.inc({ outcome: record.status });
     if (record.status === 'delivered') this.log.info({ alert: e.alert_id, seq: e.seq, kind: e.kind, url: w.url, attempts: record.attempts }, 'notification sent');

@@ -272,4 +272,36 @@ describe('alerter end to end', () => {
     console.log(`[alerter e2e] ${eventCount} events; billing fired ${(firedAt - t1) / MIN} min after half its agents logged off (SL ${fired.value!.toFixed(3)} on ${fired.sample} offered), resolved ${(resolvedAt - t2) / MIN} min after they returned (SL ${resolved.value!.toFixed(3)}); webhook requests ${received.length} (accepted ${received.filter((r) => r.status === 200).length}); transitions on alerts.v1 ${onTopic.length}`);
     await restarted.lifecycle.stop();
   }, 180_000);
+
+  it('re-notifies on schedule while firing, and a deleted rule closes its alert with one notification', async () => {
+    const replica = await startReplica('d');
+    await leaderOf([replica]);
+    const api = replica.http.url;
+    // the first test's rule goes: its resolved alert stays in the history
+    expect((await fetch(`${api}/v1/alert-rules/queue-sl`, { method: 'DELETE' })).status).toBe(204);
+    const rule = {
+      kpi: 'service_level', scope: { queue_id: 'billing' }, comparison: '<', threshold: 0.6, recovery_threshold: 0.8,
+      window: '10m', recovery_evaluations: 2, min_sample: 10, renotify_every: '5m', notify: [{ url: `${receiverUrl}/r2`, format: 'json' }],
+    };
+    expect((await fetch(`${api}/v1/alert-rules/billing-renotify`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) })).status).toBe(201);
+    const r2 = () => accepted('/r2').map(alertOf);
+    let b = t1;
+    for (; b <= t2 && r2().length === 0; b += MIN) await tick([replica], b);
+    const firedAt = b - MIN;
+    expect(r2().map((e) => e.kind)).toEqual(['firing']);
+    // 12 more minutes, still inside the incident: re-notified at +5 and +10, nothing else
+    for (const end = firedAt + 12 * MIN; b <= end; b += MIN) await tick([replica], b);
+    expect(r2().map((e) => [e.kind, (Date.parse(e.at) - firedAt) / MIN, e.seq])).toEqual([['firing', 0, 1], ['renotify', 5, 2], ['renotify', 10, 3]]);
+    expect(new Set(r2().map((e) => e.alert_id)).size).toBe(1);
+    // deleted while firing: the next minute resolves it, once, to the webhook the rule had
+    expect((await fetch(`${api}/v1/alert-rules/billing-renotify`, { method: 'DELETE' })).status).toBe(204);
+    await tick([replica], b);
+    await tick([replica], b + MIN);
+    const last = r2().at(-1)!;
+    expect(r2()).toHaveLength(4);
+    expect(last).toMatchObject({ kind: 'resolved', seq: 4, reason: 'rule deleted', value: null });
+    const active = (await (await fetch(`${api}/v1/alerts?state=active`)).json()) as { alerts: unknown[] };
+    expect(active.alerts).toHaveLength(0);
+    await replica.lifecycle.stop();
+  }, 120_000);
 });

@@ -109,6 +109,23 @@ describe('webhook notifier', () => {
     expect(records).toHaveLength(1);
   });
 
+  it('halt() (leadership lost) abandons queued and retrying deliveries without recording; later ones go out', async () => {
+    const { store, records } = fakeStore();
+    plan['/lost'] = [503, 503, 503];
+    const n = new Notifier(store, { ...opts, initialBackoffMs: 10_000, maxBackoffMs: 10_000 }, log, new Registry());
+    const first = n.enqueue(event('firing', 1, 0.5), [{ url: `${url}/lost`, format: 'json' }]);
+    void n.enqueue(event('resolved', 2, 0.9), [{ url: `${url}/lost`, format: 'json' }]);
+    while (requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    n.halt();
+    await first;
+    await n.idle();
+    expect(requests).toHaveLength(1);
+    expect(records).toHaveLength(0);
+    // leadership back: new work is sent
+    await n.enqueue(event('firing', 3, 0.5), [{ url: `${url}/ok`, format: 'json' }]);
+    expect(records.map((r) => [r.seq, r.status])).toEqual([[3, 'delivered']]);
+  });
+
   it('stop() abandons retries without recording, so the outbox sends it after a restart', async () => {
     const { store, records } = fakeStore();
     plan['/slow'] = [503, 503, 503];

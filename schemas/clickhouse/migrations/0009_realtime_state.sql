@@ -3,7 +3,7 @@
 -- (services/aggregator/src/state-writer.ts) so every replica and reader sees the same state.
 --
 -- One row per (contact, state machine) and per agent is the goal; ReplacingMergeTree gets
--- there in the background, and readers never rely on it: they take argMax(…, (ver, event_id))
+-- there in the background, and readers never rely on it: they take the newest (ver, event_id)
 -- per key, so a replayed batch, an unmerged part or a late event never changes an answer.
 --
 -- ver = occurred_at (epoch ms) × 16 + a tie-break within the millisecond (the lifecycle rank of
@@ -11,8 +11,8 @@
 -- event wins whatever order events arrive in; event_id settles what is still tied.
 --
 -- Partitioned by the day of `since` (the event time) so a read bounded to the last hours or
--- days prunes older partitions; a key's rows can sit in several partitions, which argMax at
--- read time handles. Rows older than 35 days expire: the realtime lookback is at most 30 days.
+-- days prunes older partitions; a key's rows can sit in several partitions, which the read
+-- handles. Rows older than 35 days expire: the realtime lookback is at most 30 days.
 CREATE TABLE IF NOT EXISTS contact_state
 (
     tenant_id LowCardinality(String),

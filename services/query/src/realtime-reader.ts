@@ -34,7 +34,7 @@ interface Row {
 /**
  * The latest state of every contact (queue flow and ticket) and agent that changed within the
  * lookback, counted per group; waits and ages measured to `q.at` (now). Rows are filtered to
- * the lookback before the argMax (exact: a key's newest row is in it iff the key changed in
+ * the lookback before the newest row per key is taken (exact: a key's newest row is in it iff the key changed in
  * it), the dimension filters after it (a contact moved to another queue belongs to the new one
  * only). There is no upper time bound: an event stamped slightly ahead of this clock (the
  * aggregator accepts 5 minutes of skew) is still the latest state; its wait counts from 0.
@@ -44,14 +44,15 @@ interface Row {
 export async function readRealtime(client: ClickHouseClient, tenant: string, q: RealtimeQuery): Promise<RealtimeGroup[]> {
   const params: Record<string, unknown> = { tenant, from: q.at - q.lookbackH * 3_600_000 };
   const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')`;
+  // The newest row per key: read in primary-key order and cut with LIMIT 1 BY, which measured
+  // about half the CPU of argMax over a tuple (and the same row for every column, ties
+  // included: event_id breaks them).
   const latest = (src: string, table: string, key: string, kind: string | null) => `
-      SELECT '${src}' AS src, toString(s.1) AS state, s.2 AS since, s.3 AS queue_id, s.4 AS team_id, toString(s.5) AS channel
-      FROM (
-        SELECT argMax((state, since, queue_id, team_id, channel), (ver, event_id)) AS s
-        FROM ${table}
-        WHERE ${range}${kind ? ` AND kind = '${kind}'` : ''}
-        GROUP BY ${key}
-      )`;
+      SELECT '${src}' AS src, toString(state) AS state, since, queue_id, team_id, toString(channel) AS channel
+      FROM ${table}
+      WHERE ${range}${kind ? ` AND kind = '${kind}'` : ''}
+      ORDER BY ${key}, ver DESC, event_id DESC
+      LIMIT 1 BY ${key}`;
   const where = [`(src = 'queue' AND state IN ('queued', 'in_service')) OR (src = 'ticket' AND state = 'open') OR src = 'agent'`];
   for (const [d, values] of Object.entries(q.filters)) {
     params[`f_${d}`] = values;

@@ -2,6 +2,7 @@
 // processes, and this script reports sustained events/s end to end, the aggregator's events
 // per CPU-second, p50/p99 freshness (event sent → visible in /v1/kpis) and peak RSS.
 // Env: BENCH_EPS (22000), BENCH_DURATION_S (60), BENCH_PARTITIONS (6), BENCH_QUEUES (20).
+// `npm run bench -- query` runs the query-latency bench instead (bench/query-latency.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -239,7 +240,15 @@ async function main() {
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-main().catch((err) => {
+// `npm run bench -- query`: query latency instead (bench/query-latency.ts)
+const entry = process.argv[2] === 'query'
+  ? async () => {
+    rmSync(state, { recursive: true, force: true });
+    await (await import('./query-latency')).runQueryLatency();
+    process.exit(0);
+  }
+  : main;
+entry().catch((err) => {
   console.error(err);
   rmSync(state, { recursive: true, force: true });
   process.exit(1);

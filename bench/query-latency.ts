@@ -1,0 +1,196 @@
+// `npm run bench -- query`: query latency of the embedded store through HTTP.
+//
+// Loads 30 days × BENCH_QUERY_QUEUES (50) queues of 15-minute KPI rows and 7 days of realtime
+// state into embedded ClickHouse (chDB, in this process, as in single-node mode), starts the
+// query service on it, and measures client-side latency (request sent → JSON body parsed) of
+//  - /v1/kpis: 30 days × all queues at 15m, 5 KPIs, group_by=queue_id
+//    (2,880 windows × 50 queues = 144,000 points per answer);
+//  - /v1/realtime: per queue, default 168 h lookback;
+// BENCH_QUERY_REQUESTS (200) sequential requests per endpoint per round, BENCH_QUERY_ROUNDS (3)
+// rounds, after a warm-up; p50/p99 per round and the median of the rounds.
+//
+// Data: one simulated day (the simulator, BENCH_QUERY_ARRIVALS_PER_HOUR arrivals/h over the
+// queues, ending now) is folded by the aggregator's own aggregateMinuteRows and merged into
+// 15-minute rows (what the aggregator writes to kpi_agg_15m, one row per window and dimension
+// set), written once and copied inside ClickHouse over 30 days, a day apart. Realtime state: the same day's events through
+// the aggregator's StateWriter seven times, a day apart, contacts renamed per day (agents keep
+// their ids, so the newest day's state wins, as it would live).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { StateWriter, aggregateMinuteRows, toInsertRow, type AggregateRow } from '@switchboard/aggregator';
+import { DIMENSIONS, emptyMeasures, mergeMeasures, windowStart } from '@switchboard/kpi';
+import { createQuery } from '@switchboard/query';
+import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
+import { defaultQueues, generateEvents } from '@switchboard/simulator';
+import { migrate, openStore } from '@switchboard/store';
+
+const QUEUES = Number(process.env.BENCH_QUERY_QUEUES ?? 50);
+const DAYS = Number(process.env.BENCH_QUERY_DAYS ?? 30);
+const STATE_DAYS = 7;
+const ARRIVALS_PER_HOUR = Number(process.env.BENCH_QUERY_ARRIVALS_PER_HOUR ?? 2000);
+const REQUESTS = Number(process.env.BENCH_QUERY_REQUESTS ?? 200);
+const ROUNDS = Number(process.env.BENCH_QUERY_ROUNDS ?? 3);
+const KPIS = (process.env.BENCH_QUERY_KPIS ?? 'offered,answered,service_level,asa_ms,abandonment_rate').split(',');
+const DAY = 86_400_000;
+const tenant = 'bench';
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+const median = (xs: number[]) => percentile(xs, 50);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** 1-minute rows → 15-minute rows, merged per (window, dimensions) as kpi_agg_15m holds them after merges. */
+function quarterRows(minute: AggregateRow[]): AggregateRow[] {
+  const out = new Map<string, AggregateRow>();
+  for (const r of minute) {
+    const bucket = windowStart(r.bucket, '15m');
+    let key = `${r.tenant_id}\u0001${bucket}`;
+    for (const d of DIMENSIONS) key += `\u0001${r.dims[d]}`;
+    let into = out.get(key);
+    if (!into) out.set(key, (into = { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: emptyMeasures() }));
+    mergeMeasures(into.measures, r.measures);
+  }
+  return [...out.values()];
+}
+
+export async function runQueryLatency(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-query-'));
+  const log = pino({ level: 'warn' });
+  const store = await openStore({ kind: 'embedded', path: dir });
+  let http: HttpServer | undefined;
+  try {
+    await migrate(store.client);
+    const now = Date.now();
+    const dayStart = windowStart(now, '15m') - DAY;
+
+    // ---- load ---------------------------------------------------------------------------
+    const t0 = Date.now();
+    const events = generateEvents({
+      seed: 'bench-query', tenantId: tenant, start: dayStart, durationMs: DAY, queues: defaultQueues(QUEUES), arrivalsPerHour: ARRIVALS_PER_HOUR,
+    }).filter((e) => e.occurred_at < now);
+    const tGen = Date.now();
+    const quarter = quarterRows(aggregateMinuteRows(events));
+    const tFold = Date.now();
+    // one day through the client (JSON, as the aggregator writes) into a staging copy of the
+    // table, then copied into kpi_agg_15m inside ClickHouse 30 times, a day apart: parsing
+    // 56-column rows is the slow part of a load
+    const columns = Object.keys(toInsertRow(quarter[0]!)) as [string, ...string[]];
+    await store.client.command({ query: 'CREATE TABLE bench_day AS kpi_agg_15m' });
+    for (let i = 0; i < quarter.length; i += 20_000) {
+      const values = quarter.slice(i, i + 20_000).map((r) => { const o = toInsertRow(r); return columns.map((c) => o[c]); });
+      await store.client.insert({ table: 'bench_day', values, columns, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `bench-day-${i}` } });
+    }
+    for (let d = 0; d < DAYS; d++) {
+      await store.client.command({
+        query: `INSERT INTO kpi_agg_15m SELECT * REPLACE (bucket - toIntervalDay(${d}) AS bucket) FROM bench_day`,
+        clickhouse_settings: { insert_deduplication_token: `bench-15m-${d}` },
+      });
+      if (process.env.BENCH_QUERY_DEBUG) console.log('copied day', d, (await (await store.client.query({ query: 'SELECT count() AS n FROM kpi_agg_15m', format: 'JSONEachRow' })).json()));
+    }
+    await store.client.command({ query: 'DROP TABLE bench_day' });
+    const tKpi = Date.now();
+    // state in hourly batches (the aggregator writes every 2 s; hourly keeps the load short and
+    // still leaves a contact's rows in several parts for the merges and the reads to handle)
+    const writer = new StateWriter(store.client);
+    for (let d = STATE_DAYS - 1; d >= 0; d--) {
+      const byHour = new Map<number, typeof events>();
+      for (const e of events) {
+        const shifted = { ...e, contact_id: `${e.contact_id}~${d}`, event_id: `${e.event_id}~${d}`, occurred_at: e.occurred_at - d * DAY };
+        const h = Math.floor(shifted.occurred_at / 3_600_000);
+        if (!byHour.has(h)) byHour.set(h, []);
+        byHour.get(h)!.push(shifted);
+      }
+      for (const [h, batch] of byHour) await writer.write(batch, `bench-state-${d}-${h}`);
+    }
+    const tState = Date.now();
+    // a live table is merged in the background; let it settle as it would between writes
+    await store.client.command({ query: 'OPTIMIZE TABLE kpi_agg_15m FINAL' });
+    const tOpt = Date.now();
+    const count = async (sql: string) => Number((await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    const load = {
+      simulated_events_one_day: events.length,
+      rows_15m_one_day: quarter.length,
+      rows_kpi_agg_15m: await count('SELECT count() AS n FROM kpi_agg_15m'),
+      parts_kpi_agg_15m: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'kpi_agg_15m'`),
+      parts_contact_state: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'contact_state'`),
+      rows_contact_state: await count('SELECT count() AS n FROM contact_state'),
+      rows_agent_state: await count('SELECT count() AS n FROM agent_state'),
+      load_s: { simulate: round1((tGen - t0) / 1000), fold: round1((tFold - tGen) / 1000), insert_15m: round1((tKpi - tFold) / 1000), state: round1((tState - tKpi) / 1000), optimize: round1((tOpt - tState) / 1000) },
+    };
+    console.log('load', JSON.stringify(load));
+
+    // ---- serve and measure --------------------------------------------------------------
+    const metrics = createMetricsRegistry();
+    http = new HttpServer({ host: '127.0.0.1', port: 0, log, metrics });
+    createQuery({ store, http, metrics, tenantOf: headerTenantResolver(tenant) });
+    await http.start();
+    const to = windowStart(now, '15m') + 15 * 60_000;
+    const kpisUrl = `${http.url}/v1/kpis?metrics=${KPIS.join(',')}&from=${new Date(to - DAYS * DAY).toISOString()}&to=${new Date(to).toISOString()}&granularity=15m&group_by=queue_id`;
+    const realtimeUrl = `${http.url}/v1/realtime?group_by=queue_id`;
+    // wall time as a client sees it, and this process's CPU time (the service, chDB's threads
+    // and the client's JSON parsing): on a shared machine the wall time includes waiting for a core
+    const time = async (url: string): Promise<{ ms: number; cpuMs: number; body: unknown }> => {
+      const c = process.cpuUsage();
+      const s = performance.now();
+      const r = await fetch(url);
+      const body = await r.json();
+      if (!r.ok) throw new Error(`${url}: ${r.status} ${JSON.stringify(body).slice(0, 500)}`);
+      const cpu = process.cpuUsage(c);
+      return { ms: performance.now() - s, cpuMs: (cpu.user + cpu.system) / 1000, body };
+    };
+    const kpisBody = (await time(kpisUrl)).body as { series: { points: unknown[] }[] };
+    const realtimeBody = (await time(realtimeUrl)).body as { groups: { contacts_in_queue: number; open_backlog: number; agents_logged_in: number }[] };
+    const answer = {
+      kpis_series: kpisBody.series.length,
+      kpis_points: kpisBody.series.reduce((n, s) => n + s.points.length, 0),
+      kpis_bytes: JSON.stringify(kpisBody).length,
+      realtime_groups: realtimeBody.groups.length,
+      realtime_in_queue: realtimeBody.groups.reduce((n, g) => n + g.contacts_in_queue, 0),
+      realtime_open_backlog: realtimeBody.groups.reduce((n, g) => n + g.open_backlog, 0),
+      realtime_agents_logged_in: realtimeBody.groups.reduce((n, g) => n + g.agents_logged_in, 0),
+    };
+    console.log('answers', JSON.stringify(answer));
+    for (let i = 0; i < 10; i++) {
+      await time(kpisUrl);
+      await time(realtimeUrl);
+    }
+    const rounds: { kpis_p50: number; kpis_p99: number; kpis_cpu_p50: number; realtime_p50: number; realtime_p99: number; realtime_cpu_p50: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const k: { ms: number; cpuMs: number }[] = [];
+      const rt: { ms: number; cpuMs: number }[] = [];
+      for (let i = 0; i < REQUESTS; i++) k.push(await time(kpisUrl));
+      for (let i = 0; i < REQUESTS; i++) rt.push(await time(realtimeUrl));
+      const ms = (xs: { ms: number }[]) => xs.map((x) => x.ms);
+      const cpu = (xs: { cpuMs: number }[]) => xs.map((x) => x.cpuMs);
+      const round = {
+        kpis_p50: round1(percentile(ms(k), 50)), kpis_p99: round1(percentile(ms(k), 99)), kpis_cpu_p50: round1(percentile(cpu(k), 50)),
+        realtime_p50: round1(percentile(ms(rt), 50)), realtime_p99: round1(percentile(ms(rt), 99)), realtime_cpu_p50: round1(percentile(cpu(rt), 50)),
+      };
+      console.log(`round ${r + 1}`, JSON.stringify(round));
+      rounds.push(round);
+    }
+    const report = {
+      queues: QUEUES, days: DAYS, kpis: KPIS, requests_per_round: REQUESTS, rounds: ROUNDS,
+      ...load, ...answer,
+      kpis_p50_ms: median(rounds.map((r) => r.kpis_p50)),
+      kpis_p99_ms: median(rounds.map((r) => r.kpis_p99)),
+      kpis_cpu_p50_ms: median(rounds.map((r) => r.kpis_cpu_p50)),
+      realtime_p50_ms: median(rounds.map((r) => r.realtime_p50)),
+      realtime_p99_ms: median(rounds.map((r) => r.realtime_p99)),
+      realtime_cpu_p50_ms: median(rounds.map((r) => r.realtime_cpu_p50)),
+      load_average_1m_at_end: Math.round(loadavg()[0]! * 10) / 10,
+      target_p99_ms: 100,
+    };
+    console.log('\nSwitchboard query-latency bench (embedded ClickHouse, through HTTP; medians of the rounds)');
+    for (const [k, v] of Object.entries(report)) console.log(`  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    console.log(`\n${JSON.stringify(report)}`);
+  } finally {
+    await http?.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

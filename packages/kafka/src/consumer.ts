@@ -220,7 +220,7 @@ export class BatchConsumer {
       if (!this.owned(st)) return; // revoked: the next generation decides what to write
       if (!replay) await this.commit(topic, partition, first, encodeIntent(first, last));
       if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
-      await this.writeWithRetry(batch, st);
+      if (!(await this.writeWithRetry(batch, st))) return; // revoked while retrying: the next owner replays the intent
       if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
       await this.commit(topic, partition, last + 1n, null);
       st.intent = null;
@@ -255,19 +255,24 @@ export class BatchConsumer {
     }
   }
 
-  private async writeWithRetry(batch: PartitionBatch, st: PartitionState): Promise<void> {
+  /**
+   * True once the batch is written; false when the partition was revoked while retrying (the
+   * store's error is not rethrown: kafkajs would take it for a consumer failure, while the
+   * next owner simply replays the intent).
+   */
+  private async writeWithRetry(batch: PartitionBatch, st: PartitionState): Promise<boolean> {
     const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 200, maxMs: 10_000 };
     for (let attempt = 0, delay = initialMs; ; attempt++, delay = Math.min(delay * 2, maxMs)) {
       try {
         await this.opts.handle(batch);
         this.lastError = null;
-        return;
+        return true;
       } catch (err) {
         this.lastError = (err as Error).message;
         this.log.warn({ err, partition: batch.partition, offsets: [batch.firstOffset, batch.lastOffset], attempt }, 'batch not written; retrying');
-        if (!this.owned(st)) throw err;
+        if (!this.owned(st)) return false;
         await new Promise((r) => setTimeout(r, delay));
-        if (!this.owned(st)) throw err;
+        if (!this.owned(st)) return false;
       }
     }
   }

@@ -1,6 +1,6 @@
 import { durationBucketUpperMs } from './aggregates';
 import type { KpiOptions } from './options';
-import { atMost, below, distinctKeys, percentile, keysGroupMax, keysTotal, keysWeighted, quantityKey, sum, type Quantity } from './quantities';
+import { atMost, below, distinctKeys, fcrRepeats, fcrResolved, percentile, keysGroupMax, keysTotal, keysWeighted, quantityKey, runningTotal, sum, type Quantity } from './quantities';
 
 export type KpiUnit = 'count' | 'ratio' | 'ms' | 'nps' | 'score' | 'minor_currency' | 'currency';
 
@@ -13,6 +13,8 @@ export interface KpiDefinition {
   inputs(o: KpiOptions): Record<string, Quantity>;
   /** null when a denominator is zero: "no data" is not 0 % */
   compute(v: Record<string, number>, o: KpiOptions): number | null;
+  /** reads events outside its window (a running total, a repeat contact days later) */
+  history?: true;
 }
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
@@ -259,6 +261,26 @@ export const KPIS: KpiDefinition[] = [
       resolved: sum('resolved'),
     }),
     compute: (v, o) => (o.hourly_cost === undefined && o.team_hourly_costs === undefined ? null : ratio(v.cost! / 3_600_000, v.resolved!)),
+  },
+  {
+    id: 'backlog', name: 'Backlog', unit: 'count', history: true,
+    definition: 'created − resolved + reopened, cumulative over all time up to the end of the window (open cases at window end)',
+    inputs: () => ({ created: runningTotal('created'), resolved: runningTotal('resolved'), reopened: runningTotal('reopened') }),
+    compute: (v) => v.created! - v.resolved! + v.reopened!,
+  },
+  {
+    id: 'fcr_rate', name: 'First-contact resolution', unit: 'ratio', history: true,
+    definition:
+      'resolved events (with a customer_id) in the window whose customer opens no other contact (contact_created) on the same topic ' +
+      'within fcr_window after the resolution ÷ those resolved events; provisional until fcr_window has passed after the window',
+    inputs: (o) => ({ resolved: fcrResolved(), repeats: fcrRepeats(o.fcr_window) }),
+    compute: (v) => ratio(v.resolved! - v.repeats!, v.resolved!),
+  },
+  {
+    id: 'repeat_contact_rate', name: 'Repeat contact rate', unit: 'ratio', history: true,
+    definition: '1 − fcr_rate over the same population: resolved events followed by a repeat contact on the same topic within fcr_window ÷ resolved events',
+    inputs: (o) => ({ resolved: fcrResolved(), repeats: fcrRepeats(o.fcr_window) }),
+    compute: (v) => ratio(v.repeats!, v.resolved!),
   },
   {
     id: 'resolution_consistency', name: 'Resolution consistency', unit: 'ratio',

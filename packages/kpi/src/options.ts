@@ -32,11 +32,26 @@ const teamRates = z
     return out;
   });
 
+/** `7d`, `48h` or a whole number of days: how long after a resolution a repeat contact counts against FCR. */
+const fcrWindow = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const m = /^(\d+)\s*(d|h)?$/.exec(String(v).trim());
+    const ms = m ? Number(m[1]) * (m[2] === 'h' ? 3_600_000 : 86_400_000) : NaN;
+    if (!(ms >= 3_600_000 && ms <= 90 * 86_400_000)) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a window between 1h and 90d (e.g. 7d, 48h)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 /** Named KPI options of SPEC §2, with their defaults. */
 export const kpiOptionsSchema = z.object({
   short_abandon_s: z.coerce.number().int().min(0).max(MAX_THRESHOLD_S).default(5),
   sl_threshold_s: z.coerce.number().int().min(1).max(MAX_THRESHOLD_S).default(20),
   sl_formula: z.enum(SL_FORMULAS).default('exclude_short_abandons'),
+  /** FCR repeat-contact window, in ms once parsed (`fcr_window=7d`) */
+  fcr_window: fcrWindow.prefault('7d'),
   /** topics whose created contacts count as complaints, comma-separated */
   complaint_topics: topicList.prefault(DEFAULT_COMPLAINT_TOPICS.join(',')),
   /** cost of a staffed agent hour (cost_per_resolution), for teams without their own rate; none by default */

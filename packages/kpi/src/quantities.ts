@@ -19,7 +19,20 @@ export type Quantity =
   /** keys are `group ␟ item`: Σ over groups of the largest count in the group (a topic's most frequent code) */
   | { kind: 'keysGroupMax'; column: KeyMapName }
   /** Σ value × weight of its key (the default weight for keys not listed) */
-  | { kind: 'keysWeighted'; column: KeyMapName; weights: Readonly<Record<string, number>>; otherwise: number };
+  | { kind: 'keysWeighted'; column: KeyMapName; weights: Readonly<Record<string, number>>; otherwise: number }
+  /**
+   * History quantities: they need events outside the window, so the reader answers them from
+   * more than the window's row (see services/query/src/history-reader.ts).
+   * `runningTotal`: Σ of a sum column over all windows up to the end of this one.
+   */
+  | { kind: 'runningTotal'; column: ScalarName }
+  /** resolved events with a customer_id in the window (the FCR population) */
+  | { kind: 'fcrResolved' }
+  /** of those, the ones whose customer opened another contact on the same topic within `windowMs` after */
+  | { kind: 'fcrRepeats'; windowMs: number };
+
+/** True for quantities that depend on events outside the window they are read for. */
+export const isHistoryQuantity = (q: Quantity): boolean => q.kind === 'runningTotal' || q.kind === 'fcrResolved' || q.kind === 'fcrRepeats';
 
 export function quantityKey(q: Quantity): string {
   switch (q.kind) {
@@ -31,6 +44,9 @@ export function quantityKey(q: Quantity): string {
     case 'keysTotal': return q.keys === null ? `${q.column}__total` : `${q.column}__total_in_${JSON.stringify([...q.keys].sort())}`;
     case 'keysGroupMax': return `${q.column}__group_max`;
     case 'keysWeighted': return `${q.column}__weighted_${JSON.stringify(Object.entries(q.weights).sort())}_${q.otherwise}`;
+    case 'runningTotal': return `${q.column}__running_total`;
+    case 'fcrResolved': return 'fcr__resolved';
+    case 'fcrRepeats': return `fcr__repeats_${q.windowMs}`;
   }
 }
 
@@ -46,9 +62,22 @@ export const keysGroupMax = (column: KeyMapName): Quantity => ({ kind: 'keysGrou
 export const keysWeighted = (column: KeyMapName, weights: Readonly<Record<string, number>>, otherwise: number): Quantity =>
   ({ kind: 'keysWeighted', column, weights, otherwise });
 
+export const runningTotal = (column: ScalarName): Quantity => ({ kind: 'runningTotal', column });
+export const fcrResolved = (): Quantity => ({ kind: 'fcrResolved' });
+export const fcrRepeats = (windowMs: number): Quantity => ({ kind: 'fcrRepeats', windowMs });
+
+/**
+ * A quantity over measures merged from events. History quantities read the measures as the
+ * whole history (a running total is then the plain sum); FCR pairs events with each other and
+ * has no value over measures at all.
+ */
 export function evalQuantity(q: Quantity, m: Measures): number {
   switch (q.kind) {
     case 'sum': return m[q.column];
+    case 'runningTotal': return m[q.column];
+    case 'fcrResolved':
+    case 'fcrRepeats':
+      throw new Error(`${quantityKey(q)} pairs events across windows; it is read from the contact facts, not from measures`);
     case 'keysAtLeast': {
       let n = 0;
       for (const v of m[q.column].values()) if (v >= q.min) n++;

@@ -192,8 +192,53 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
       return div(consistent, coded.length);
     }
     case 'engagement': return div(interactions(w).length, activeCustomers(w));
+    // history KPIs over `es` taken as the whole history (referenceSeries reads the real one)
+    case 'backlog': return backlogDelta(es);
+    case 'fcr_rate':
+    case 'repeat_contact_rate': {
+      const { resolved, repeats } = fcrCounts(of(w, 'resolved'), openingsIndex(es), o.fcr_window);
+      return metric === 'fcr_rate' ? div(resolved - repeats, resolved) : div(repeats, resolved);
+    }
   }
   throw new Error(`reference has no definition for ${metric}`);
+}
+
+const HISTORY_METRICS = new Set(['backlog', 'fcr_rate', 'repeat_contact_rate']);
+
+/** created − resolved + reopened among these events */
+function backlogDelta(es: ContactEvent[]): number {
+  return count(es, (e) => e.type === 'contact_created') - count(es, (e) => e.type === 'resolved') + count(es, (e) => e.type === 'reopened');
+}
+
+/** contact_created events with a customer, by tenant, customer and topic ('' for none) */
+type Openings = Map<string, ContactEvent[]>;
+const customerTopic = (e: ContactEvent) => `${e.tenant_id}\u0001${e.customer_id}\u0001${e.topic ?? ''}`;
+function openingsIndex(es: ContactEvent[]): Openings {
+  const out: Openings = new Map();
+  for (const e of es) {
+    if (e.type !== 'contact_created' || e.customer_id === null) continue;
+    const k = customerTopic(e);
+    const list = out.get(k);
+    if (list) list.push(e);
+    else out.set(k, [e]);
+  }
+  return out;
+}
+
+/**
+ * FCR of resolutions: those with a customer_id, and among them the ones whose customer opened
+ * another contact on the same topic in (resolved_at, resolved_at + window].
+ */
+function fcrCounts(resolutions: ContactEvent[], openings: Openings, windowMs: number): { resolved: number; repeats: number } {
+  let resolved = 0;
+  let repeats = 0;
+  for (const r of resolutions) {
+    if (r.customer_id === null) continue;
+    resolved++;
+    const later = openings.get(customerTopic(r)) ?? [];
+    if (later.some((o) => o.contact_id !== r.contact_id && o.occurred_at > r.occurred_at && o.occurred_at <= r.occurred_at + windowMs)) repeats++;
+  }
+  return { resolved, repeats };
 }
 
 /** The /v1/kpis answer for a query, computed from the events. Groups are those with any KPI-bearing event in range. */
@@ -220,6 +265,23 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
   const empty = Object.fromEntries(q.metrics.map((m) => [m, referenceMetric(m, [], q.options)]));
+  // History KPIs read past the query's range: the backlog counts from the first event on, and
+  // a repeat contact may come after `to`. Openings are matched across all queues and agents.
+  const history = q.metrics.filter((m) => HISTORY_METRICS.has(m));
+  const tenantEvents = history.length ? events.filter((e) => e.tenant_id === q.tenant) : [];
+  const openings = openingsIndex(tenantEvents);
+  const deltasByGroup = new Map<string, ContactEvent[]>();
+  if (history.includes('backlog')) {
+    for (const e of tenantEvents) {
+      if (e.type !== 'contact_created' && e.type !== 'resolved' && e.type !== 'reopened') continue;
+      if (!Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? ''))) continue;
+      const k = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      const list = deltasByGroup.get(k);
+      if (list) list.push(e);
+      else deltasByGroup.set(k, [e]);
+    }
+    for (const list of deltasByGroup.values()) list.sort((a, b) => a.occurred_at - b.occurred_at);
+  }
   const out: Series[] = [];
   for (const [key, es] of groups) {
     const values = JSON.parse(key) as string[];
@@ -230,11 +292,24 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       if (!byWindow.has(w)) byWindow.set(w, []);
       byWindow.get(w)!.push(e);
     }
+    // the group's backlog changes over all time, in time order
+    const deltas = deltasByGroup.get(key) ?? [];
+    let backlog = 0;
+    let next = 0;
     const points = windows.map((w) => {
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
       for (const m of q.metrics) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      if (history.includes('backlog')) {
+        for (; next < deltas.length && deltas[next]!.occurred_at < w + size; next++) backlog += deltas[next]!.type === 'resolved' ? -1 : 1;
+        p.backlog = backlog;
+      }
+      if (history.includes('fcr_rate') || history.includes('repeat_contact_rate')) {
+        const { resolved, repeats } = fcrCounts(byType?.get('resolved') ?? [], openings, q.options.fcr_window);
+        if (history.includes('fcr_rate')) p.fcr_rate = div(resolved - repeats, resolved);
+        if (history.includes('repeat_contact_rate')) p.repeat_contact_rate = div(repeats, resolved);
+      }
       return p;
     });
     out.push({ group, points });

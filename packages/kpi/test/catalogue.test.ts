@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
 import {
   DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, computeKpi, emptyMeasures, evalQuantity, foldEvent, kpiOptionsSchema, mergeMeasures,
-  referenceMetric, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
+  referenceMetric, referenceSeries, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
 } from '../src';
 
 // Hand-made cases for the windowed catalogue beyond the first release. Every value is read
@@ -327,14 +327,68 @@ describe('business', () => {
   });
 });
 
+describe('history KPIs (events outside the window)', () => {
+  const DAY = 86_400_000;
+  const hist = (id: string, events: ContactEvent[], from: number, to: number, g: Granularity, o: Partial<KpiOptions> = {}) =>
+    referenceSeries(events, { tenant: 't', from, to, granularity: g, metrics: [id], groupBy: [], filters: {}, options: kpiOptionsSchema.parse(o) })[0]!
+      .points.map((p) => p[id]);
+
+  it('backlog is created − resolved + reopened, cumulative to the end of each window, from before the range too', () => {
+    const es = [
+      ev('contact_created', { occurred_at: at('09:00:00'), contact_id: 'k1' }),
+      ev('contact_created', { occurred_at: at('10:05:00'), contact_id: 'k2' }),
+      ev('contact_created', { occurred_at: at('10:20:00'), contact_id: 'k3' }),
+      ev('resolved', { occurred_at: at('10:25:00'), contact_id: 'k2' }),
+      ev('reopened', { occurred_at: at('10:40:00'), contact_id: 'k2' }),
+    ];
+    expect(hist('backlog', es, at('10:00:00'), at('11:00:00'), '15m')).toEqual([2, 2, 3, 3]);
+    // over the events alone (the fold path reads them as the whole history): 3 − 1 + 1
+    expect(kpi('backlog', es)).toBe(3);
+  });
+
+  it('fcr: a repeat contact on the same topic on day 6 counts against FCR, on day 8 it does not (7-day window)', () => {
+    const resolvedAt = Date.parse('2026-11-02T10:00:00Z');
+    const base = (extra: Partial<ContactEventInit>) => ({ customer_id: 'cust', topic: 'billing', ...extra });
+    const es = [
+      ev('contact_created', base({ contact_id: 'a', occurred_at: resolvedAt - 3_600_000 })),
+      ev('resolved', base({ contact_id: 'a', occurred_at: resolvedAt })),
+      ev('contact_created', base({ contact_id: 'b', occurred_at: resolvedAt - 3_600_000, customer_id: 'other' })),
+      ev('resolved', base({ contact_id: 'b', occurred_at: resolvedAt, customer_id: 'other' })),
+    ];
+    const day = (d: number, extra: Partial<ContactEventInit> = {}) => ev('contact_created', base({ contact_id: `r${d}`, occurred_at: resolvedAt + d * DAY, ...extra }));
+    const from = Date.parse('2026-11-02T00:00:00Z');
+    const fcr = (more: ContactEvent[], o: Partial<KpiOptions> = {}) => hist('fcr_rate', [...es, ...more], from, from + DAY, '1d', o)[0];
+    expect(fcr([])).toBe(1);
+    expect(fcr([day(6)])).toBe(1 / 2);
+    expect(fcr([day(8)])).toBe(1);
+    // another topic, or the resolved contact itself reopening, is no repeat
+    expect(fcr([day(2, { topic: 'shipping' })])).toBe(1);
+    expect(fcr([ev('contact_created', base({ contact_id: 'a', occurred_at: resolvedAt + DAY }))])).toBe(1);
+    // the window is an option: 10 days catches day 8
+    expect(fcr([day(8)], { fcr_window: '10d' })).toBe(1 / 2);
+    expect(hist('repeat_contact_rate', [...es, day(6)], from, from + DAY, '1d')[0]).toBe(1 / 2);
+    // resolutions without a customer are not in the population
+    expect(fcr([ev('resolved', { contact_id: 'anon', occurred_at: resolvedAt })])).toBe(1);
+  });
+
+  it('fcr_window accepts days or hours between 1h and 90d', () => {
+    expect(kpiOptionsSchema.parse({ fcr_window: '48h' }).fcr_window).toBe(48 * 3_600_000);
+    expect(kpiOptionsSchema.parse({ fcr_window: '3' }).fcr_window).toBe(3 * DAY);
+    expect(kpiOptionsSchema.safeParse({ fcr_window: '91d' }).success).toBe(false);
+    expect(kpiOptionsSchema.safeParse({ fcr_window: 'soon' }).success).toBe(false);
+  });
+});
+
 describe('the full catalogue', () => {
   it('every KPI has a reference definition and is null or 0 over no events', () => {
-    for (const id of KPI_IDS) {
+    // FCR pairs events and has no value over merged measures: the history tests above cover it
+    for (const id of KPI_IDS.filter((k) => k !== 'fcr_rate' && k !== 'repeat_contact_rate')) {
       const v = kpi(id, []);
       expect(v === null || v === 0, id).toBe(true);
     }
+    for (const id of ['fcr_rate', 'repeat_contact_rate']) expect(referenceMetric(id, [], DEFAULT_OPTIONS)).toBeNull();
   });
   it('declares the SPEC options with their defaults', () => {
-    expect(DEFAULT_OPTIONS).toEqual({ short_abandon_s: 5, sl_threshold_s: 20, sl_formula: 'exclude_short_abandons', complaint_topics: ['complaint'] });
+    expect(DEFAULT_OPTIONS).toEqual({ short_abandon_s: 5, sl_threshold_s: 20, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'] });
   });
 });

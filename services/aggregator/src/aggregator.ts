@@ -11,6 +11,7 @@ import { screenMessage, type ScreenPolicy } from './screen';
 import { KpiWriter } from './writer';
 import { EventLedger } from './event-ledger';
 import { StateWriter } from './state-writer';
+import { FcrFactWriter } from './fcr-facts';
 
 export interface AggregatorConfig extends ScreenPolicy {
   groupId: string;
@@ -44,6 +45,7 @@ export class Aggregator {
   readonly dlq: DeadLetterPublisher;
   private readonly writer: KpiWriter;
   private readonly stateWriter: StateWriter;
+  private readonly fcrFacts: FcrFactWriter;
   private readonly ledger: EventLedger;
   private readonly codec = new ContactEventCodec();
   private readonly log: Logger;
@@ -60,6 +62,7 @@ export class Aggregator {
     this.now = deps.now ?? Date.now;
     this.writer = new KpiWriter(deps.store.client);
     this.stateWriter = new StateWriter(deps.store.client);
+    this.fcrFacts = new FcrFactWriter(deps.store.client);
     this.ledger = new EventLedger(deps.store.client, deps.config.dedupHorizonHours);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq);
     this.consumer = new BatchConsumer(
@@ -118,6 +121,7 @@ export class Aggregator {
     const end = this.writeSeconds.startTimer();
     // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token
     await this.stateWriter.write(fresh, batch.token);
+    await this.fcrFacts.write(fresh, batch.token);
     await this.writer.write(rows, batch.token);
     end();
     this.rowsWritten.inc(rows.length);

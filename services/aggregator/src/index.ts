@@ -6,3 +6,4 @@ export * from './writer';
 export * from './state-writer';
 export * from './event-ledger';
 export * from './dlq-tools';
+export * from './fcr-facts';

@@ -1,9 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, requiredQuantities, windowStart, windowStarts,
+  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, isHistoryQuantity, requiredQuantities, windowStart, windowStarts,
   type AggregateKind, type Dimension, type Measures, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
+import { readHistory } from './history-reader';
 
 export type Point = { ts: string } & Record<string, number | null | string>;
 export interface Series {
@@ -18,8 +19,11 @@ const MERGE = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap' } as cons
 /** measures of one (window, group), plus the key-map quantities counted in SQL */
 interface Merged { m: Measures; keyed: Map<string, number> }
 
+/** quantities read from one window's merged row (all but the history ones) */
+type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' }>;
+
 /** SQL for a key-map quantity over the merged map; listed keys are bound parameters. */
-function keyMapSql(x: Quantity, alias: string, params: Record<string, unknown>): string {
+function keyMapSql(x: WindowQuantity, alias: string, params: Record<string, unknown>): string {
   const merged = `sumMap(${x.column})`;
   if (x.kind === 'keysAtLeast') return `arrayCount(v -> v >= ${Math.trunc(x.min)}, mapValues(${merged}))`;
   if (x.kind === 'keysTotal' && x.keys === null) return `arraySum(mapValues(${merged}))`;
@@ -56,7 +60,10 @@ export interface ReadKpiOptions {
  * (the catalogue, DIMENSIONS, GRANULARITIES); every value the caller sent is a bound parameter.
  */
 export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<Series[]> {
-  const quantities = requiredQuantities(q.kpis, q.options);
+  const all = requiredQuantities(q.kpis, q.options);
+  // history quantities (backlog, FCR) read past the windows: see history-reader.ts
+  const history = new Map([...all].filter(([, x]) => isHistoryQuantity(x)));
+  const quantities = new Map([...all].filter(([, x]) => !isHistoryQuantity(x))) as Map<string, WindowQuantity>;
   const params: Record<string, unknown> = {};
   // Key maps (contacts, customers) can be large: their quantities are counted in SQL, not shipped.
   const keyed = [...quantities.entries()].filter(([, x]) => COLUMN_KIND.get(x.column) === 'keymap');
@@ -82,8 +89,10 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     FROM kpi_agg_${q.granularity}
     WHERE ${where.join(' AND ')}
     GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
-  const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  const rows = await rs.json<Record<string, unknown>>();
+  const [rows, past] = await Promise.all([
+    client.query({ query: sql, query_params: params, format: 'JSONEachRow' }).then((rs) => rs.json<Record<string, unknown>>()),
+    readHistory(client, { tenant, q, windows, size: read.merge ? Math.ceil(q.to / size) * size - windows[0]! : size, quantities: history }),
+  ]);
 
   const groups = new Map<string, Map<number, Merged>>();
   if (dims.length === 0) groups.set('[]', new Map());
@@ -96,9 +105,10 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
 
   const formulas = q.kpis.map((k) => [k.id, compileKpi(k, q.options)] as const);
   /** every KPI of one (window, group): each quantity evaluated once, then the formulas */
-  const kpisOf = (merged: Merged) => {
+  const kpisOf = (merged: Merged, before?: Map<string, number>) => {
     const values = new Map<string, number>();
     for (const [qk, x] of quantities) values.set(qk, keyedAlias.has(qk) ? merged.keyed.get(qk) ?? 0 : evalQuantity(x, merged.m));
+    for (const qk of history.keys()) values.set(qk, before?.get(qk) ?? 0);
     const out: Record<string, number | null> = {};
     for (const [id, f] of formulas) out[id] = f((qk) => values.get(qk)!);
     return out;
@@ -108,9 +118,11 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   for (const [key, byTs] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const values = JSON.parse(key) as string[];
     const group = Object.fromEntries(dims.map((d, i) => [d, values[i] === '' ? null : values[i]!]));
+    const pastOf = past.get(key);
     const points = windows.map((w) => {
       const merged = byTs.get(w);
-      return { ts: new Date(w).toISOString(), ...(merged ? kpisOf(merged) : empty) } as Point;
+      const values = history.size > 0 ? kpisOf(merged ?? { m: emptyMeasures(), keyed: new Map() }, pastOf?.get(w)) : merged ? kpisOf(merged) : empty;
+      return { ts: new Date(w).toISOString(), ...values } as Point;
     });
     series.push({ group, points });
   }

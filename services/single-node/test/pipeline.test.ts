@@ -148,7 +148,7 @@ describe('pipeline: simulator → ingest → Kafka → aggregator → ClickHouse
     await sendAll(events, tenant);
     const values = await expectMatchesReference(tenant, events);
     console.log(`[pipeline] in order: ${events.length} events, ${MATRIX.length + 7} queries, ${values} KPI values equal to the reference`);
-  });
+  }, 240_000);
 
   it('equals the reference when events arrive shuffled and late, and dead-letters what cannot count', async () => {
     const tenant = `shuffled-${run}`;
@@ -184,5 +184,5 @@ describe('pipeline: simulator → ingest → Kafka → aggregator → ClickHouse
     ]);
     expect(letters.every((l) => l.sourceTopic === `${prefix}contact-events.v1` && l.offset !== undefined)).toBe(true);
     console.log(`[pipeline] shuffled+late: ${events.length} events, ${values} KPI values equal to the reference; ${letters.length} dead letters with reasons`);
-  });
+  }, 240_000);
 });

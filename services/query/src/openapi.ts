@@ -86,6 +86,8 @@ const kpisResponse = z.object({
     metrics: z.array(kpiIdSchema),
     group_by: z.array(z.enum(DIMENSIONS)),
     options: z.record(z.string(), z.unknown()),
+    open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them'),
+    fcr_provisional_from: z.string().optional().describe('with fcr_rate or repeat_contact_rate: their values for windows starting at or after this are provisional until fcr_window has passed after the window'),
   }),
   series: z.array(z.object({
     group: z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none'),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TenantResolver } from '@switchboard/service-kit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Histogram, type Registry } from 'prom-client';
+import { windowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { readKpis } from './kpi-reader';
 import { parseRealtimeQuery } from './realtime-params';
@@ -13,20 +14,27 @@ export interface QueryRouteDeps {
   metrics: Registry;
   /** the tenant a request may read: the API key's, or X-Tenant-Id while auth is off */
   tenantOf: TenantResolver;
-  /** the clock `/v1/realtime` reads "now" from (tests pin it) */
+  /** the clock `/v1/realtime` and the open-window marks read "now" from (tests pin it) */
   now?: () => number;
+  /** how late an event may arrive and still count (the aggregator's LATE_HORIZON_HOURS) */
+  lateHorizonMs?: number;
 }
+
+const DEFAULT_LATE_HORIZON_MS = 7 * 24 * 3_600_000;
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   const latency = new Histogram({
     name: 'switchboard_query_seconds', help: 'GET /v1/kpis latency', registers: [deps.metrics],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
+  const now = deps.now ?? Date.now;
   app.get('/v1/kpis', async (req, reply) => {
     const end = latency.startTimer();
     try {
       const q = parseKpiQuery(req.query as Record<string, unknown>);
       const series = await readKpis(deps.client, deps.tenantOf(req).tenant, q);
+      const t = now();
+      const fcr = q.kpis.some((k) => k.id === 'fcr_rate' || k.id === 'repeat_contact_rate');
       return {
         meta: {
           granularity: q.granularity,
@@ -35,6 +43,10 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
           metrics: q.kpis.map((k) => k.id),
           group_by: q.groupBy,
           options: q.options,
+          // a window is open while its end is within the lateness horizon; FCR is provisional
+          // while its end is within fcr_window (a repeat contact may still come)
+          open_from: new Date(windowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS), q.granularity)).toISOString(),
+          ...(fcr ? { fcr_provisional_from: new Date(windowStart(t - q.options.fcr_window, q.granularity)).toISOString() } : {}),
         },
         series,
       };
@@ -50,7 +62,6 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     name: 'switchboard_realtime_query_seconds', help: 'GET /v1/realtime latency', registers: [deps.metrics],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
-  const now = deps.now ?? Date.now;
   app.get('/v1/realtime', async (req, reply) => {
     const end = realtimeLatency.startTimer();
     try {

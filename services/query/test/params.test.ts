@@ -20,7 +20,7 @@ describe('parseKpiQuery', () => {
     expect(q.granularity).toBe('15m');
     expect(q.groupBy).toEqual(['queue_id', 'channel']);
     expect(q.filters).toEqual({ channel: ['voice', 'chat'], team_id: [''] });
-    expect(q.options).toEqual({ sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', complaint_topics: ['complaint'] });
+    expect(q.options).toEqual({ sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'] });
   });
 
   it('defaults to hourly windows and the SPEC option defaults', () => {

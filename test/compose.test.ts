@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Kafka, ClickHouse and each service on its own', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['aggregator', 'clickhouse', 'ingest', 'kafka', 'query', 'simulator']);
+    expect(Object.keys(compose.services).sort()).toEqual(['aggregator', 'alerter', 'clickhouse', 'ingest', 'kafka', 'query', 'simulator']);
     expect(compose.services.kafka!.image).toMatch(/^apache\/kafka:3\.9\./);
   });
 

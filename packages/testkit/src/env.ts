@@ -31,7 +31,7 @@ export interface ResolvedClickHouse {
 
 /** cp-kafka 7.9 is Apache Kafka 3.9, the same broker version broker.sh pins. */
 export const KAFKA_IMAGE = 'confluentinc/cp-kafka:7.9.0';
-export const CLICKHOUSE_IMAGE = 'clickhouse/clickhouse-server:25.8';
+export const CLICKHOUSE_IMAGE = 'clickhouse/clickhouse-server:26.7';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BROKER_SCRIPT = join(REPO_ROOT, 'deploy', 'kafka', 'broker.sh');

@@ -329,7 +329,7 @@ describe('business', () => {
 
 describe('history KPIs (events outside the window)', () => {
   const DAY = 86_400_000;
-  const hist = (id: string, events: ContactEvent[], from: number, to: number, g: Granularity, o: Partial<KpiOptions> = {}) =>
+  const hist = (id: string, events: ContactEvent[], from: number, to: number, g: Granularity, o: Record<string, unknown> = {}) =>
     referenceSeries(events, { tenant: 't', from, to, granularity: g, metrics: [id], groupBy: [], filters: {}, options: kpiOptionsSchema.parse(o) })[0]!
       .points.map((p) => p[id]);
 
@@ -357,7 +357,7 @@ describe('history KPIs (events outside the window)', () => {
     ];
     const day = (d: number, extra: Partial<ContactEventInit> = {}) => ev('contact_created', base({ contact_id: `r${d}`, occurred_at: resolvedAt + d * DAY, ...extra }));
     const from = Date.parse('2026-11-02T00:00:00Z');
-    const fcr = (more: ContactEvent[], o: Partial<KpiOptions> = {}) => hist('fcr_rate', [...es, ...more], from, from + DAY, '1d', o)[0];
+    const fcr = (more: ContactEvent[], o: Record<string, unknown> = {}) => hist('fcr_rate', [...es, ...more], from, from + DAY, '1d', o)[0];
     expect(fcr([])).toBe(1);
     expect(fcr([day(6)])).toBe(1 / 2);
     expect(fcr([day(8)])).toBe(1);

@@ -2,7 +2,7 @@ import type { ContactEvent } from '@switchboard/events';
 import { isCsatSatisfied, npsClass, feedsAggregates } from './aggregates';
 import { dimValue, type Dimension } from './dimensions';
 import type { KpiOptions } from './options';
-import { granularityMs, windowStarts, type Granularity } from './windows';
+import { zonedWindowEnd, zonedWindowStarts, type Granularity } from './windows';
 
 /**
  * The KPI definitions of SPEC §2 computed the plain way, straight from an array of events.
@@ -18,6 +18,8 @@ export interface ReferenceQuery {
   groupBy: Dimension[];
   filters: Partial<Record<Dimension, string | null>>;
   options: KpiOptions;
+  /** IANA zone of the 30m, 1h and 1d windows (UTC when absent) */
+  tz?: string;
 }
 
 export interface SeriesPoint { ts: string; [metric: string]: number | null | string }
@@ -243,10 +245,22 @@ function fcrCounts(resolutions: ContactEvent[], openings: Openings, windowMs: nu
 
 /** The /v1/kpis answer for a query, computed from the events. Groups are those with any KPI-bearing event in range. */
 export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Series[] {
-  const windows = windowStarts(q.from, q.to, q.granularity);
-  const size = granularityMs(q.granularity);
+  const tz = q.tz ?? 'UTC';
+  const windows = zonedWindowStarts(q.from, q.to, q.granularity, tz);
+  const ends = windows.map((w) => zonedWindowEnd(w, q.granularity, tz));
   const lo = windows[0] ?? q.from;
-  const hi = (windows.at(-1) ?? q.from) + size;
+  const hi = ends.at(-1) ?? q.from;
+  /** the window holding t (lo ≤ t < hi): the last start ≤ t */
+  const windowOf = (t: number) => {
+    let a = 0;
+    let b = windows.length - 1;
+    while (a < b) {
+      const m = (a + b + 1) >> 1;
+      if (windows[m]! <= t) a = m;
+      else b = m - 1;
+    }
+    return windows[a]!;
+  };
   const inScope = events.filter(
     (e) =>
       e.tenant_id === q.tenant &&
@@ -288,7 +302,7 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     const group = Object.fromEntries(q.groupBy.map((d, i) => [d, values[i] === '' ? null : values[i]!]));
     const byWindow = new Map<number, ContactEvent[]>();
     for (const e of es) {
-      const w = Math.floor(e.occurred_at / size) * size;
+      const w = windowOf(e.occurred_at);
       if (!byWindow.has(w)) byWindow.set(w, []);
       byWindow.get(w)!.push(e);
     }
@@ -296,13 +310,13 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     const deltas = deltasByGroup.get(key) ?? [];
     let backlog = 0;
     let next = 0;
-    const points = windows.map((w) => {
+    const points = windows.map((w, wi) => {
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
       for (const m of q.metrics) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
       if (history.includes('backlog')) {
-        for (; next < deltas.length && deltas[next]!.occurred_at < w + size; next++) backlog += deltas[next]!.type === 'resolved' ? -1 : 1;
+        for (; next < deltas.length && deltas[next]!.occurred_at < ends[wi]!; next++) backlog += deltas[next]!.type === 'resolved' ? -1 : 1;
         p.backlog = backlog;
       }
       if (history.includes('fcr_rate') || history.includes('repeat_contact_rate')) {

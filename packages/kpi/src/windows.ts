@@ -80,3 +80,8 @@ export function zonedWindowStarts(from: number, to: number, g: Granularity, tz: 
 
 /** Whether windows of this grain in this zone differ from the UTC-aligned ones. */
 export const isZonedGrain = zoned;
+
+/** End of the window starting at `start` (exclusive): the next window's start. */
+export function zonedWindowEnd(start: number, g: Granularity, tz: string): number {
+  return zoned(g, tz) && g === '1d' ? zonedWindowStart(start + granularityMs(g) + 3 * 3_600_000, g, tz) : start + granularityMs(g);
+}

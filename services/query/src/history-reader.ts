@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Dimension, Quantity } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
+import type { WindowSource } from './kpi-reader';
 
 /** group key (JSON of the group's dimension values) → window start (ms) → quantity key → value */
 export type HistoryValues = Map<string, Map<number, Map<string, number>>>;
@@ -10,8 +11,12 @@ export interface HistoryRead {
   q: KpiQuery;
   /** the windows read, ascending (one window when merged) */
   windows: number[];
-  /** each window's end is its start plus this */
-  size: number;
+  /** end of the last window (exclusive) */
+  end: number;
+  /** the table and window-start SQL of the query's grain and zone */
+  source: WindowSource;
+  /** one point over [windows[0], end) */
+  merged: boolean;
   /** the history quantities of the query, by quantity key */
   quantities: Map<string, Quantity>;
 }
@@ -48,7 +53,7 @@ async function runningTotals(client: ClickHouseClient, r: HistoryRead, out: Hist
   const first = r.windows[0]!;
   const day = Math.floor(first / DAY) * DAY;
   const dimSel = dims.map((d) => `, ${d}`).join('');
-  const params: Record<string, unknown> = { tenant: r.tenant, day: day / 1000, first: first / 1000, end: (r.windows.at(-1)! + r.size) / 1000 };
+  const params: Record<string, unknown> = { tenant: r.tenant, day: day / 1000, first: first / 1000, end: r.end / 1000 };
   const filters = whereOf(r.q, params).map((w) => ` AND ${w}`).join('');
   const cols = [...new Set(totals.map(([, x]) => x.column))];
   const inner = ['tenant_id', ...dims, ...cols].join(', ');
@@ -60,9 +65,8 @@ async function runningTotals(client: ClickHouseClient, r: HistoryRead, out: Hist
       SELECT ${inner} FROM kpi_agg_1m WHERE tenant_id = {tenant:String} AND bucket >= toDateTime({day:UInt32}) AND bucket < toDateTime({first:UInt32})${filters}
     ) GROUP BY ts${dimSel}`;
   // in the range: per window of the query's grain (the windows are aligned to it)
-  const merged = r.windows.length === 1;
   const rangeSql = `
-    SELECT ${merged ? '{first:UInt32}' : 'toUnixTimestamp(bucket)'} AS ts${dimSel}, ${sums} FROM kpi_agg_${r.q.granularity}
+    SELECT ${r.merged ? '{first:UInt32}' : r.source.ts('bucket')} AS ts${dimSel}, ${sums} FROM ${r.source.table}
     WHERE tenant_id = {tenant:String} AND bucket >= toDateTime({first:UInt32}) AND bucket < toDateTime({end:UInt32})${filters}
     GROUP BY ts${dimSel}`;
   const [prefix, range] = await Promise.all([prefixSql, rangeSql].map(async (query) => {
@@ -97,11 +101,9 @@ async function fcr(client: ClickHouseClient, r: HistoryRead, out: HistoryValues)
   const windowMs = r.q.options.fcr_window;
   const dims = r.q.groupBy;
   const first = r.windows[0]!;
-  const end = r.windows.at(-1)! + r.size;
-  const params: Record<string, unknown> = { tenant: r.tenant, first: first / 1000, end: end / 1000, w: windowMs };
+  const params: Record<string, unknown> = { tenant: r.tenant, first: first / 1000, end: r.end / 1000, w: windowMs };
   const filters = whereOf(r.q, params).map((w) => ` AND ${w}`).join('');
-  // the window size is a granularity's (an allow-listed number), not caller input
-  const bucket = r.windows.length === 1 ? '{first:UInt32}' : `toUnixTimestamp(toStartOfInterval(r.at, INTERVAL ${Math.trunc(r.size / 1000)} SECOND))`;
+  const bucket = r.merged ? '{first:UInt32}' : r.source.ts('r.at');
   const sql = `
     SELECT ${bucket} AS ts${dims.map((d) => `, r.${d} AS g_${d}`).join('')},
            count() AS resolved,

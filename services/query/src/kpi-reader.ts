@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, granularityMs, isHistoryQuantity, requiredQuantities, windowStart, windowStarts,
-  type AggregateKind, type Dimension, type Measures, type Quantity,
+  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, isHistoryQuantity, isZonedGrain, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
+  granularityMs, type AggregateKind, type Dimension, type Granularity, type Measures, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import { readHistory } from './history-reader';
@@ -45,6 +45,29 @@ function keyMapSql(x: WindowQuantity, alias: string, params: Record<string, unkn
   throw new Error(`no SQL for ${x.kind} over ${x.column}`);
 }
 
+/** Where a grain's windows are read from, and the SQL of a row's window start (epoch s). */
+export interface WindowSource {
+  table: string;
+  ts(column: string): string;
+}
+
+/**
+ * UTC windows come from their own grain's table. Windows in another zone that differ from the
+ * UTC ones (30m, 1h, 1d) are merged from the 15-minute table, whose windows every zone's
+ * boundaries fall on (offsets are multiples of 15 minutes): a local day across a DST change
+ * is the 92 or 100 quarter hours it has. The zone name was checked against the runtime's
+ * zones and a strict pattern before it reaches SQL as a literal.
+ */
+export function windowSource(g: Granularity, tz: string): WindowSource {
+  if (!isZonedGrain(g, tz)) {
+    const seconds = granularityMs(g) / 1000;
+    return { table: `kpi_agg_${g}`, ts: (c) => (c === 'bucket' ? 'toUnixTimestamp(bucket)' : `toUnixTimestamp(toStartOfInterval(${c}, INTERVAL ${seconds} SECOND))`) };
+  }
+  const zone = `'${tz}'`;
+  const start = (c: string) => (g === '1d' ? `toStartOfDay(${c}, ${zone})` : g === '1h' ? `toStartOfHour(${c}, ${zone})` : `toStartOfInterval(${c}, INTERVAL 30 MINUTE, ${zone})`);
+  return { table: 'kpi_agg_15m', ts: (c) => `toUnixTimestamp(${start(c)})` };
+}
+
 export interface ReadKpiOptions {
   /**
    * One point per group over the whole of [from, to) instead of one per window: the rows of
@@ -71,13 +94,12 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   const columns = [...new Set([...quantities.values()].filter((x) => COLUMN_KIND.get(x.column) !== 'keymap').map((x) => x.column))];
   const selects = columns.map((c) => `${MERGE[COLUMN_KIND.get(c) as Exclude<AggregateKind, 'keymap'>]}(${c}) AS ${c}`);
   keyed.forEach(([, x], i) => selects.push(`${keyMapSql(x, `q${i}`, params)} AS q${i}`));
-  const size = granularityMs(q.granularity);
-  const windows = read.merge ? [windowStart(q.from, q.granularity)] : windowStarts(q.from, q.to, q.granularity);
-  Object.assign(params, {
-    tenant,
-    from: Math.floor(windows[0]! / 1000),
-    to: Math.floor((read.merge ? Math.ceil(q.to / size) * size : windows.at(-1)! + size) / 1000),
-  });
+  const tz = q.tz ?? 'UTC';
+  const every = zonedWindowStarts(q.from, q.to, q.granularity, tz);
+  const windows = read.merge ? [zonedWindowStart(q.from, q.granularity, tz)] : every;
+  const end = zonedWindowEnd(every.at(-1)!, q.granularity, tz);
+  const source = windowSource(q.granularity, tz);
+  Object.assign(params, { tenant, from: Math.floor(windows[0]! / 1000), to: Math.floor(end / 1000) });
   const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})'];
   for (const [d, values] of Object.entries(q.filters)) {
     params[`f_${d}`] = values;
@@ -85,13 +107,13 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   }
   const dims = q.groupBy;
   const sql = `
-    SELECT ${read.merge ? '{from:UInt32}' : 'toUnixTimestamp(bucket)'} AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
-    FROM kpi_agg_${q.granularity}
+    SELECT ${read.merge ? '{from:UInt32}' : source.ts('bucket')} AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
+    FROM ${source.table}
     WHERE ${where.join(' AND ')}
     GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
   const [rows, past] = await Promise.all([
     client.query({ query: sql, query_params: params, format: 'JSONEachRow' }).then((rs) => rs.json<Record<string, unknown>>()),
-    readHistory(client, { tenant, q, windows, size: read.merge ? Math.ceil(q.to / size) * size - windows[0]! : size, quantities: history }),
+    readHistory(client, { tenant, q, windows, end, source, merged: read.merge === true, quantities: history }),
   ]);
 
   const groups = new Map<string, Map<number, Merged>>();

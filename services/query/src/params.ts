@@ -1,6 +1,6 @@
 
 import {
-  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, windowStart,
+  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
 
@@ -16,6 +16,8 @@ export interface KpiQuery {
   /** dimension → allowed values ('' stands for "none") */
   filters: Partial<Record<Dimension, string[]>>;
   options: KpiOptions;
+  /** IANA zone of 30m, 1h and 1d windows (UTC when absent) */
+  tz?: string;
 }
 
 export interface ParamProblem {
@@ -45,7 +47,7 @@ function parseTime(param: string, v: unknown, problems: ParamProblem[]): number 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
 export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   const problems: ParamProblem[] = [];
-  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', ...Object.keys(kpiOptionsSchema.shape)]);
+  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', ...Object.keys(kpiOptionsSchema.shape)]);
   for (const k of Object.keys(raw)) {
     if (known.has(k)) continue;
     if (k.startsWith('filter.') && (DIMENSIONS as readonly string[]).includes(k.slice(7))) continue;
@@ -95,7 +97,12 @@ export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   const opts = kpiOptionsSchema.safeParse(optionInput);
   if (!opts.success) for (const i of opts.error.issues) problems.push({ param: i.path.join('.'), reason: i.message });
 
+  const tzRaw = str('tz');
+  const tz = typeof tzRaw === 'string' && tzRaw !== '' ? tzRaw : 'UTC';
+  // the name reaches SQL as a literal: IANA names only, checked against the runtime's zones
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(tz) || !isTimeZone(tz)) problems.push({ param: 'tz', reason: `"${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York)` });
+
   if (problems.length > 0) throw new BadQuery(problems);
-  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data! };
+  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data!, tz };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TenantResolver } from '@switchboard/service-kit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Histogram, type Registry } from 'prom-client';
-import { windowStart } from '@switchboard/kpi';
+import { zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { readKpis } from './kpi-reader';
 import { parseRealtimeQuery } from './realtime-params';
@@ -42,11 +42,12 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
           to: new Date(q.to).toISOString(),
           metrics: q.kpis.map((k) => k.id),
           group_by: q.groupBy,
+          tz: q.tz ?? 'UTC',
           options: q.options,
           // a window is open while its end is within the lateness horizon; FCR is provisional
           // while its end is within fcr_window (a repeat contact may still come)
-          open_from: new Date(windowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS), q.granularity)).toISOString(),
-          ...(fcr ? { fcr_provisional_from: new Date(windowStart(t - q.options.fcr_window, q.granularity)).toISOString() } : {}),
+          open_from: new Date(zonedWindowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS), q.granularity, q.tz ?? 'UTC')).toISOString(),
+          ...(fcr ? { fcr_provisional_from: new Date(zonedWindowStart(t - q.options.fcr_window, q.granularity, q.tz ?? 'UTC')).toISOString() } : {}),
         },
         series,
       };

@@ -5,3 +5,4 @@ export * from './aggregates';
 export * from './quantities';
 export * from './catalogue';
 export * from './reference';
+export * from './top-topics';

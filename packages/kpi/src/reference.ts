@@ -2,7 +2,8 @@ import type { ContactEvent } from '@switchboard/events';
 import { isCsatSatisfied, npsClass, feedsAggregates } from './aggregates';
 import { dimValue, type Dimension } from './dimensions';
 import type { KpiOptions } from './options';
-import { zonedWindowEnd, zonedWindowStarts, type Granularity } from './windows';
+import { zonedWindowEnd, zonedWindowStart, zonedWindowStarts, type Granularity } from './windows';
+import { TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 /**
  * The KPI definitions of SPEC §2 computed the plain way, straight from an array of events.
@@ -20,9 +21,11 @@ export interface ReferenceQuery {
   options: KpiOptions;
   /** IANA zone of the 30m, 1h and 1d windows (UTC when absent) */
   tz?: string;
+  /** how many topics top_topics lists (default 5) */
+  topN?: number;
 }
 
-export interface SeriesPoint { ts: string; [metric: string]: number | null | string }
+export interface SeriesPoint { ts: string; [metric: string]: number | null | string | TopTopic[] }
 export interface Series { group: Partial<Record<Dimension, string | null>>; points: SeriesPoint[] }
 
 const div = (a: number, b: number) => (b > 0 ? a / b : null);
@@ -278,7 +281,26 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     for (const e of inScope) groups.get(JSON.stringify(q.groupBy.map((d) => dimValue(e, d))))?.push(e);
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
-  const empty = Object.fromEntries(q.metrics.map((m) => [m, referenceMetric(m, [], q.options)]));
+  const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID);
+  const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options)]));
+  // top_topics compares with the window before the range's first: created events of the group from any time
+  const topics = q.metrics.includes(TOP_TOPICS_ID);
+  const createdByGroup = new Map<string, ContactEvent[]>();
+  if (topics) {
+    for (const e of events) {
+      if (e.tenant_id !== q.tenant || e.type !== 'contact_created') continue;
+      if (!Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? ''))) continue;
+      const k = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      const list = createdByGroup.get(k);
+      if (list) list.push(e);
+      else createdByGroup.set(k, [e]);
+    }
+  }
+  const topicCounts = (es: ContactEvent[], from: number, to: number) => {
+    const out = new Map<string, number>();
+    for (const e of es) if (e.occurred_at >= from && e.occurred_at < to) out.set(e.topic ?? '', (out.get(e.topic ?? '') ?? 0) + 1);
+    return out;
+  };
   // History KPIs read past the query's range: the backlog counts from the first event on, and
   // a repeat contact may come after `to`. Openings are matched across all queues and agents.
   const history = q.metrics.filter((m) => HISTORY_METRICS.has(m));
@@ -314,7 +336,12 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
-      for (const m of q.metrics) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      for (const m of numeric) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      if (topics) {
+        const created = createdByGroup.get(key) ?? [];
+        const before = zonedWindowStart(w - 1, q.granularity, tz);
+        p[TOP_TOPICS_ID] = rankTopics(topicCounts(created, w, ends[wi]!), topicCounts(created, before, w), q.topN ?? 5);
+      }
       if (history.includes('backlog')) {
         for (; next < deltas.length && deltas[next]!.occurred_at < ends[wi]!; next++) backlog += deltas[next]!.type === 'resolved' ? -1 : 1;
         p.backlog = backlog;

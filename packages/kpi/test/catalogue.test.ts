@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
 import {
   DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, computeKpi, emptyMeasures, evalQuantity, foldEvent, kpiOptionsSchema, mergeMeasures,
-  referenceMetric, referenceSeries, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
+  rankTopics, referenceMetric, referenceSeries, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
 } from '../src';
 
 // Hand-made cases for the windowed catalogue beyond the first release. Every value is read
@@ -376,6 +376,19 @@ describe('history KPIs (events outside the window)', () => {
     expect(kpiOptionsSchema.parse({ fcr_window: '3' }).fcr_window).toBe(3 * DAY);
     expect(kpiOptionsSchema.safeParse({ fcr_window: '91d' }).success).toBe(false);
     expect(kpiOptionsSchema.safeParse({ fcr_window: 'soon' }).success).toBe(false);
+  });
+});
+
+describe('top_topics', () => {
+  it('ranks topics by created contacts, with share of all created and change against the window before', () => {
+    const cur = new Map([['billing', 6], ['complaint', 3], ['', 1], ['shipping', 3], ['none', 0]]);
+    const prev = new Map([['billing', 4], ['shipping', 3]]);
+    expect(rankTopics(cur, prev, 3)).toEqual([
+      { topic: 'billing', created: 6, share: 6 / 13, previous: 4, change: 0.5 },
+      { topic: 'complaint', created: 3, share: 3 / 13, previous: 0, change: null },
+      { topic: 'shipping', created: 3, share: 3 / 13, previous: 3, change: 0 },
+    ]);
+    expect(rankTopics(new Map(), prev, 5)).toEqual([]);
   });
 });
 

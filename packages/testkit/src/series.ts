@@ -14,8 +14,9 @@ export function differences(got: Series[], want: Series[]): string[] {
       const gp = g[i]!.points[j];
       for (const [k, v] of Object.entries(wp)) {
         const gv = gp?.[k];
-        const same = v === gv || (typeof v === 'number' && typeof gv === 'number' && Math.abs(v - gv) <= 1e-9 * Math.max(1, Math.abs(v)));
-        if (!same && out.length < 10) out.push(`${JSON.stringify(w[i]!.group)} ${wp.ts} ${k}: got ${gv}, want ${v}`);
+        const same = v === gv || (typeof v === 'number' && typeof gv === 'number' && Math.abs(v - gv) <= 1e-9 * Math.max(1, Math.abs(v)))
+          || (typeof v === 'object' && v !== null && JSON.stringify(v) === JSON.stringify(gv));
+        if (!same && out.length < 10) out.push(`${JSON.stringify(w[i]!.group)} ${wp.ts} ${k}: got ${JSON.stringify(gv)}, want ${JSON.stringify(v)}`);
       }
     });
   }

@@ -9,7 +9,7 @@ import { migrate, openStore, type Store } from '@switchboard/store';
 import { differences } from '@switchboard/testkit';
 import { FcrFactWriter, KpiWriter, aggregateMinuteRows } from '../src';
 
-// Windows in a requested IANA time zone, through the store and the reader, across both DST
+// Windows in a requested IANA time zone (and top_topics, whose previous window is zoned too), through the store and the reader, across both DST
 // changes of 2026 in New York (Mar 8: a 23-hour day; Nov 1: a 25-hour day) and in a zone with
 // a half-hour offset. Rows go in through the aggregator's writers (the Kafka path is the
 // pipeline test's); every KPI must equal the reference computed from the events.
@@ -61,14 +61,17 @@ describe('windows in a time zone', () => {
       const kpis = KPI_IDS.map((id) => KPI_BY_ID.get(id)!);
       let values = 0;
       for (const [granularity, groupBy] of [['1d', []], ['1d', ['queue_id']], ['1h', []], ['30m', ['channel']]] as [Granularity, Dimension[]][]) {
-        const q = { kpis, from: start, to: start + 72 * HOUR, granularity, groupBy, filters: {}, options: DEFAULT_OPTIONS, tz };
-        const want = referenceSeries(events, { tenant, from: q.from, to: q.to, granularity, metrics: KPI_IDS, groupBy, filters: {}, options: DEFAULT_OPTIONS, tz });
+        const q = { kpis, from: start, to: start + 72 * HOUR, granularity, groupBy, filters: {}, options: DEFAULT_OPTIONS, tz, topTopics: 3 };
+        const want = referenceSeries(events, { tenant, from: q.from, to: q.to, granularity, metrics: [...KPI_IDS, 'top_topics'], groupBy, filters: {}, options: DEFAULT_OPTIONS, tz, topN: 3 });
         const got = await readKpis(store.client, tenant, q);
         expect(got[0]!.points.map((p) => p.ts)).toEqual(want[0]!.points.map((p) => p.ts));
         expect(differences(got as typeof want, want), `${granularity} ${groupBy.join(',')}`).toEqual([]);
         values += want.reduce((n, s) => n + s.points.length * KPI_IDS.length, 0);
       }
       expect(values).toBeGreaterThan(1000);
+      // the ranking has something to rank: topics were created in these windows
+      const ranked = referenceSeries(events, { tenant, from: start, to: start + 72 * HOUR, granularity: '1d', metrics: ['top_topics'], groupBy: [], filters: {}, options: DEFAULT_OPTIONS, tz, topN: 3 });
+      expect(ranked[0]!.points.every((p) => (p.top_topics as unknown[]).length > 0)).toBe(true);
     }, 180_000);
   }
 });

@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, isHistoryQuantity, isZonedGrain, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
-  granularityMs, type AggregateKind, type Dimension, type Granularity, type Measures, type Quantity,
+  TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Measures, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import { readHistory } from './history-reader';
 
-export type Point = { ts: string } & Record<string, number | null | string>;
+export type Point = { ts: string } & Record<string, number | null | string | TopTopic[]>;
 export interface Series {
   group: Partial<Record<Dimension, string | null>>;
   points: Point[];
@@ -111,9 +111,10 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     FROM ${source.table}
     WHERE ${where.join(' AND ')}
     GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
-  const [rows, past] = await Promise.all([
+  const [rows, past, topics] = await Promise.all([
     client.query({ query: sql, query_params: params, format: 'JSONEachRow' }).then((rs) => rs.json<Record<string, unknown>>()),
     readHistory(client, { tenant, q, windows, end, source, merged: read.merge === true, quantities: history }),
+    q.topTopics ? readTopicCounts(client, tenant, q, windows, end, source, read.merge === true) : null,
   ]);
 
   const groups = new Map<string, Map<number, Merged>>();
@@ -144,7 +145,13 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     const points = windows.map((w) => {
       const merged = byTs.get(w);
       const values = history.size > 0 ? kpisOf(merged ?? { m: emptyMeasures(), keyed: new Map() }, pastOf?.get(w)) : merged ? kpisOf(merged) : empty;
-      return { ts: new Date(w).toISOString(), ...values } as Point;
+      const point = { ts: new Date(w).toISOString(), ...values } as Point;
+      if (topics) {
+        const counts = topics.get(key);
+        const before = read.merge ? topics.previousStart : zonedWindowStart(w - 1, q.granularity, tz);
+        point[TOP_TOPICS_ID] = rankTopics(counts?.get(w) ?? new Map(), counts?.get(before) ?? new Map(), q.topTopics!);
+      }
+      return point;
     });
     series.push({ group, points });
   }
@@ -159,4 +166,39 @@ function toMeasures(r: Record<string, unknown>, columns: string[]): Measures {
     else m[c] = new Map(Object.entries((v ?? {}) as Record<string, string | number>).map(([k, n]) => [Number(k), Number(n)]));
   }
   return m as unknown as Measures;
+}
+
+/**
+ * Created contacts per topic for top_topics: per group and window, from the window before the
+ * first (or, merged, the same span before `from`) to the end.
+ */
+async function readTopicCounts(
+  client: ClickHouseClient, tenant: string, q: KpiQuery, windows: number[], end: number, source: WindowSource, merged: boolean,
+): Promise<Map<string, Map<number, Map<string, number>>> & { previousStart: number }> {
+  const tz = q.tz ?? 'UTC';
+  const first = windows[0]!;
+  const previousStart = merged ? first - (end - first) : zonedWindowStart(first - 1, q.granularity, tz);
+  const params: Record<string, unknown> = { tenant, prev: previousStart / 1000, first: first / 1000, end: end / 1000 };
+  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({prev:UInt32})', 'bucket < toDateTime({end:UInt32})'];
+  for (const [d, values] of Object.entries(q.filters)) {
+    params[`tf_${d}`] = values;
+    where.push(`${d} IN {tf_${d}:Array(String)}`);
+  }
+  const dims = q.groupBy;
+  const ts = merged ? 'if(bucket >= toDateTime({first:UInt32}), {first:UInt32}, {prev:UInt32})' : source.ts('bucket');
+  const rs = await client.query({
+    query: `SELECT ${ts} AS ts${dims.map((d) => `, ${d}`).join('')}, sumMap(created_by_topic) AS m FROM ${source.table}
+            WHERE ${where.join(' AND ')} GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
+  const out = new Map<string, Map<number, Map<string, number>>>() as Map<string, Map<number, Map<string, number>>> & { previousStart: number };
+  out.previousStart = previousStart;
+  for (const r of await rs.json<Record<string, unknown>>()) {
+    const key = JSON.stringify(dims.map((d) => r[d]));
+    let byTs = out.get(key);
+    if (!byTs) out.set(key, (byTs = new Map()));
+    byTs.set(Number(r.ts) * 1000, new Map(Object.entries((r.m ?? {}) as Record<string, string | number>).map(([k, v]) => [k, Number(v)])));
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIMENSIONS, GRANULARITY_IDS, KPIS, kpiOptionsSchema } from '@switchboard/kpi';
+import { DIMENSIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema } from '@switchboard/kpi';
 import { MAX_WINDOWS } from './params';
 import { AGENT_STATES } from './realtime-reader';
 import { REALTIME_DIMENSIONS, realtimeParamsSchema } from './realtime-params';
@@ -51,16 +51,17 @@ const OPTION_DESCRIPTIONS: Record<string, string> = {
   team_hourly_costs: 'per-team hourly costs, team:rate,team:rate (cost_per_resolution)',
 };
 
-export const kpiIdSchema = z.enum(KPIS.map((k) => k.id) as [string, ...string[]]);
+export const kpiIdSchema = z.enum([...KPIS.map((k) => k.id), TOP_TOPICS_ID] as unknown as [string, ...string[]]);
 const timestamp = z.string().describe('ISO-8601 with a UTC offset (or a date, read as 00:00Z)');
 
 function kpisParameters(): Parameter[] {
-  const kpiList = KPIS.map((k) => `\`${k.id}\``).join(', ');
+  const kpiList = [...KPIS.map((k) => k.id), TOP_TOPICS_ID].map((id) => `\`${id}\``).join(', ');
   return [
     listParam('metrics', kpiIdSchema, `KPI ids, comma-separated: ${kpiList}`, true),
     { name: 'from', in: 'query', required: true, description: 'inclusive; rounded down to its window', schema: jsonSchema(timestamp) },
     { name: 'to', in: 'query', required: true, description: `exclusive; at most ${MAX_WINDOWS} windows per series`, schema: jsonSchema(timestamp) },
     ...paramsOf({ granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]).default('1h') }, { granularity: 'window size; windows are UTC-aligned, or aligned to `tz` for 30m, 1h and 1d' }),
+    ...paramsOf({ n: z.number().int().min(1).max(100).default(5) }, { n: 'with top_topics: how many topics it lists' }),
     ...paramsOf({ tz: z.string().default('UTC') }, { tz: 'IANA time zone of 30m, 1h and 1d windows (e.g. America/New_York): local days, 23 or 25 hours long across a DST change' }),
     listParam('group_by', z.enum(DIMENSIONS), 'dimensions to group by; a dimension an event does not carry is null in `group`'),
     ...DIMENSIONS.map((d) => listParam(`filter.${d}`, z.string(), `only these values of ${d}; \`null\` selects events without one`)),
@@ -96,8 +97,13 @@ const kpisResponse = z.object({
     group: z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none'),
     points: z.array(
       z.object({ ts: z.string().describe('window start, ISO-8601 UTC') })
-        .catchall(z.number().nullable())
-        .describe('one key per requested KPI id: a number, or null when its denominator is 0'),
+        .catchall(z.union([
+          z.number().nullable(),
+          z.array(z.object({
+            topic: z.string(), created: z.number(), share: z.number().nullable(), previous: z.number(), change: z.number().nullable(),
+          })).describe(TOP_TOPICS_DEFINITION),
+        ]))
+        .describe('one key per requested KPI id: a number, or null when its denominator is 0; top_topics is a list'),
     ),
   })),
 });

@@ -1,6 +1,6 @@
 
 import {
-  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
+  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
 
@@ -18,6 +18,8 @@ export interface KpiQuery {
   options: KpiOptions;
   /** IANA zone of 30m, 1h and 1d windows (UTC when absent) */
   tz?: string;
+  /** top_topics asked for, listing this many topics */
+  topTopics?: number;
 }
 
 export interface ParamProblem {
@@ -47,7 +49,7 @@ function parseTime(param: string, v: unknown, problems: ParamProblem[]): number 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
 export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   const problems: ParamProblem[] = [];
-  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', ...Object.keys(kpiOptionsSchema.shape)]);
+  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', 'n', ...Object.keys(kpiOptionsSchema.shape)]);
   for (const k of Object.keys(raw)) {
     if (known.has(k)) continue;
     if (k.startsWith('filter.') && (DIMENSIONS as readonly string[]).includes(k.slice(7))) continue;
@@ -57,12 +59,21 @@ export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
 
   const metricsRaw = str('metrics');
   const metricIds = typeof metricsRaw === 'string' ? list(metricsRaw) : [];
-  if (metricIds.length === 0 && !Array.isArray(raw.metrics)) problems.push({ param: 'metrics', reason: `is required: comma-separated KPI ids (${[...KPI_BY_ID.keys()].join(', ')})` });
+  if (metricIds.length === 0 && !Array.isArray(raw.metrics)) problems.push({ param: 'metrics', reason: `is required: comma-separated KPI ids (${[...KPI_BY_ID.keys(), TOP_TOPICS_ID].join(', ')})` });
   const kpis: KpiDefinition[] = [];
+  let topTopics: number | undefined;
   for (const id of metricIds) {
     const k = KPI_BY_ID.get(id);
     if (k) kpis.push(k);
+    else if (id === TOP_TOPICS_ID) topTopics = 5;
     else problems.push({ param: 'metrics', reason: `unknown KPI "${id}"` });
+  }
+  const nRaw = str('n');
+  if (nRaw !== undefined) {
+    const n = Number(nRaw);
+    if (!Number.isInteger(n) || n < 1 || n > 100) problems.push({ param: 'n', reason: `"${nRaw}" is not a whole number from 1 to 100 (how many topics top_topics lists)` });
+    // like the other options, n is accepted with any metrics and used only by top_topics
+    else if (topTopics !== undefined) topTopics = n;
   }
 
   const from = parseTime('from', str('from'), problems);
@@ -103,6 +114,6 @@ export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(tz) || !isTimeZone(tz)) problems.push({ param: 'tz', reason: `"${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York)` });
 
   if (problems.length > 0) throw new BadQuery(problems);
-  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data!, tz };
+  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data!, tz, ...(topTopics ? { topTopics } : {}) };
 }
 

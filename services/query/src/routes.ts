@@ -40,7 +40,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
           granularity: q.granularity,
           from: new Date(q.from).toISOString(),
           to: new Date(q.to).toISOString(),
-          metrics: q.kpis.map((k) => k.id),
+          metrics: [...q.kpis.map((k) => k.id), ...(q.topTopics ? ['top_topics'] : [])],
           group_by: q.groupBy,
           tz: q.tz ?? 'UTC',
           options: q.options,

@@ -51,8 +51,8 @@ describe('OpenAPI document', () => {
   it('enumerates every KPI id, granularity, dimension and option of /v1/kpis', () => {
     const metrics = (op('/v1/kpis').parameters as Json[]).find((p) => p.name === 'metrics')!;
     expect(metrics).toMatchObject({ required: true, style: 'form', explode: false });
-    expect(metrics.schema.items.enum).toEqual(KPI_IDS);
-    for (const id of KPI_IDS) expect(metrics.description).toContain(`\`${id}\``);
+    expect(metrics.schema.items.enum).toEqual([...KPI_IDS, 'top_topics']);
+    for (const id of [...KPI_IDS, 'top_topics']) expect(metrics.description).toContain(`\`${id}\``);
     const byName = new Map((op('/v1/kpis').parameters as Json[]).map((p) => [p.name, p]));
     expect(byName.get('granularity')!.schema.enum).toEqual(GRANULARITY_IDS);
     expect(byName.get('group_by')!.schema.items.enum).toEqual([...DIMENSIONS]);
@@ -113,7 +113,7 @@ describe('the service against its document', () => {
       expect(validate(body) ? [] : validate.errors, path + query).toEqual([]);
       return body as Json;
     };
-    const kpis = await check('/v1/kpis', `?metrics=${KPI_IDS.join(',')}&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&granularity=15m`, '200');
+    const kpis = await check('/v1/kpis', `?metrics=${[...KPI_IDS, 'top_topics'].join(',')}&n=3&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&granularity=15m`, '200');
     expect(kpis.series[0].points).toHaveLength(4);
     await check('/v1/kpis', '?metrics=nope&granularity=2m', '400');
     await check('/v1/realtime', '?group_by=queue_id,team_id', '200');

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 function replica(topics: Topics, groupId: string, client: ClickHouseClient = store.client): Aggregator {
-  const env = aggregatorEnvSchema.parse({ AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_FLUSH_MS: '150', AGGREGATOR_FLUSH_EVENTS: '2000', AGGREGATOR_SESSION_TIMEOUT_MS: '6000' });
+  const env = aggregatorEnvSchema.parse({ AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_FLUSH_MS: '300', AGGREGATOR_FLUSH_EVENTS: '10000', AGGREGATOR_SESSION_TIMEOUT_MS: '6000' });
   return new Aggregator({ kafka, store: { ...store, client }, log, metrics: new Registry(), config: { ...aggregatorConfig(env, topics), sessionTimeoutMs: 6000 } });
 }
 const startReplica = async (a: Aggregator) => { for (const c of a.components()) await c.start(); };
@@ -71,7 +71,7 @@ function scenario(name: string) {
   const run = `${name}-${randomUUID().slice(0, 8)}`;
   const now = Date.now();
   const start = Math.floor((now - 3 * HOUR) / 60_000) * 60_000;
-  const events = generateEvents({ intraday: FLAT_DAY, seed: run, tenantId: run, start, durationMs: 2 * HOUR, arrivalsPerHour: 6000, drain: true, queueCount: 5 })
+  const events = generateEvents({ intraday: FLAT_DAY, seed: run, tenantId: run, start, durationMs: 2 * HOUR, arrivalsPerHour: 2500, drain: true, queueCount: 5 })
     .filter((e) => e.occurred_at < now);
   return { run, tenant: run, start, events, topics: topicNames(`${run}-`) };
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
 import {
-  DIMENSIONS, KPI_IDS, feedsAggregates, kpiOptionsSchema, referenceSeries, windowStart,
+  DIMENSIONS, KPI_BY_ID, KPI_IDS, feedsAggregates, kpiOptionsSchema, referenceSeries, windowStart,
   type Dimension, type Granularity, type Series,
 } from '@switchboard/kpi';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
@@ -220,7 +220,7 @@ async function viewDifferences(events: ContactEvent[], tenant: string, g: Granul
     const key = JSON.stringify([Date.parse(`${String(r.bucket).replace(' ', 'T')}Z`), ...DIMENSIONS.map((d) => r[d])]);
     const p = byKey.get(key);
     if (!p) { out.push(`kpi_${g}: unexpected row ${key}`); continue; }
-    for (const id of KPI_IDS.filter((k) => k !== 'cost_per_resolution')) {
+    for (const id of KPI_IDS.filter((k) => k !== 'cost_per_resolution' && !KPI_BY_ID.get(k)!.history)) {
       const got = r[id] === null ? null : Number(r[id]);
       const w = p[id] as number | null;
       const same = got === w || (typeof got === 'number' && typeof w === 'number' && Math.abs(got - w) <= 1e-9 * Math.max(1, Math.abs(w)));
@@ -272,8 +272,9 @@ describe('property: random contact histories through the whole pipeline equal th
         }
         for (const g of ['1m', '1h'] as Granularity[]) expect(await viewDifferences(events, tenant, g)).toEqual([]);
       }),
-      { numRuns: 8, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true },
+      // bounded by count: every run completes, however slow the machine
+      { numRuns: 8 },
     );
     console.log(`[property] ${runs} random histories, ${eventsSent} events, ${values} KPI values and the BI views equal to the reference`);
-  }, 240_000);
+  }, 600_000);
 });

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { StateWriter, aggregateMinuteRows, toInsertRow, type AggregateRow } from '@switchboard/aggregator';
 import { DIMENSIONS, emptyMeasures, mergeMeasures, windowStart } from '@switchboard/kpi';
-import { createQuery } from '@switchboard/query';
+import { createQuery, parseKpiQuery, readKpis } from '@switchboard/query';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
 import { defaultQueues, generateEvents } from '@switchboard/simulator';
 import { migrate, openStore } from '@switchboard/store';
@@ -31,6 +31,8 @@ const DAYS = Number(process.env.BENCH_QUERY_DAYS ?? 30);
 const STATE_DAYS = 7;
 const ARRIVALS_PER_HOUR = Number(process.env.BENCH_QUERY_ARRIVALS_PER_HOUR ?? 2000);
 const REQUESTS = Number(process.env.BENCH_QUERY_REQUESTS ?? 200);
+/** requests per round of /v1/kpis (default REQUESTS); each answer is ~17 MB at the full size */
+const KPIS_REQUESTS = Number(process.env.BENCH_QUERY_KPIS_REQUESTS ?? REQUESTS);
 const ROUNDS = Number(process.env.BENCH_QUERY_ROUNDS ?? 3);
 const KPIS = (process.env.BENCH_QUERY_KPIS ?? 'offered,answered,service_level,asa_ms,abandonment_rate').split(',');
 const DAY = 86_400_000;
@@ -154,15 +156,30 @@ export async function runQueryLatency(): Promise<void> {
       realtime_agents_logged_in: realtimeBody.groups.reduce((n, g) => n + g.agents_logged_in, 0),
     };
     console.log('answers', JSON.stringify(answer));
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 3; i++) {
       await time(kpisUrl);
       await time(realtimeUrl);
     }
+    // where a /v1/kpis answer's time goes: the reader alone (SQL + formulas), then the answer
+    // serialized as the service would; the rest of the HTTP time is transfer and client parsing
+    const url = new URL(kpisUrl);
+    const q = parseKpiQuery(Object.fromEntries(url.searchParams));
+    const reader: number[] = [];
+    const serialize: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now();
+      const series = await readKpis(store.client, tenant, q);
+      reader.push(performance.now() - s);
+      const s2 = performance.now();
+      JSON.stringify({ series });
+      serialize.push(performance.now() - s2);
+    }
+    console.log('kpis breakdown', JSON.stringify({ read_kpis_ms: reader.map(round1), json_stringify_ms: serialize.map(round1) }));
     const rounds: { kpis_p50: number; kpis_p99: number; kpis_cpu_p50: number; realtime_p50: number; realtime_p99: number; realtime_cpu_p50: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const k: { ms: number; cpuMs: number }[] = [];
       const rt: { ms: number; cpuMs: number }[] = [];
-      for (let i = 0; i < REQUESTS; i++) k.push(await time(kpisUrl));
+      for (let i = 0; i < KPIS_REQUESTS; i++) k.push(await time(kpisUrl));
       for (let i = 0; i < REQUESTS; i++) rt.push(await time(realtimeUrl));
       const ms = (xs: { ms: number }[]) => xs.map((x) => x.ms);
       const cpu = (xs: { cpuMs: number }[]) => xs.map((x) => x.cpuMs);
@@ -170,11 +187,11 @@ export async function runQueryLatency(): Promise<void> {
         kpis_p50: round1(percentile(ms(k), 50)), kpis_p99: round1(percentile(ms(k), 99)), kpis_cpu_p50: round1(percentile(cpu(k), 50)),
         realtime_p50: round1(percentile(ms(rt), 50)), realtime_p99: round1(percentile(ms(rt), 99)), realtime_cpu_p50: round1(percentile(cpu(rt), 50)),
       };
-      console.log(`round ${r + 1}`, JSON.stringify(round));
+      console.log(`round ${r + 1}`, JSON.stringify(round), `(${k.length} + ${rt.length} requests)`);
       rounds.push(round);
     }
     const report = {
-      queues: QUEUES, days: DAYS, kpis: KPIS, requests_per_round: REQUESTS, rounds: ROUNDS,
+      queues: QUEUES, days: DAYS, kpis: KPIS, kpis_requests_per_round: KPIS_REQUESTS, realtime_requests_per_round: REQUESTS, rounds: ROUNDS,
       ...load, ...answer,
       kpis_p50_ms: median(rounds.map((r) => r.kpis_p50)),
       kpis_p99_ms: median(rounds.map((r) => r.kpis_p99)),

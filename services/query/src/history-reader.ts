@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Dimension, Quantity } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import type { WindowSource } from './kpi-reader';
+import { filterConditions } from './filter-sql';
 
 /** group key (JSON of the group's dimension values) → window start (ms) → quantity key → value */
 export type HistoryValues = Map<string, Map<number, Map<string, number>>>;
@@ -23,14 +24,6 @@ export interface HistoryRead {
 
 const DAY = 86_400_000;
 
-function whereOf(q: KpiQuery, params: Record<string, unknown>, prefix = ''): string[] {
-  const where: string[] = [];
-  for (const [d, values] of Object.entries(q.filters)) {
-    params[`hf_${d}`] = values;
-    where.push(`${prefix}${d} IN {hf_${d}:Array(String)}`);
-  }
-  return where;
-}
 const groupKey = (dims: Dimension[], r: Record<string, unknown>) => JSON.stringify(dims.map((d) => String(r[d] ?? '')));
 
 function put(out: HistoryValues, key: string, ts: number, qk: string, v: number): void {
@@ -54,7 +47,7 @@ async function runningTotals(client: ClickHouseClient, r: HistoryRead, out: Hist
   const day = Math.floor(first / DAY) * DAY;
   const dimSel = dims.map((d) => `, ${d}`).join('');
   const params: Record<string, unknown> = { tenant: r.tenant, day: day / 1000, first: first / 1000, end: r.end / 1000 };
-  const filters = whereOf(r.q, params).map((w) => ` AND ${w}`).join('');
+  const filters = filterConditions(r.q.filters, params).map((w) => ` AND ${w}`).join('');
   const cols = [...new Set(totals.map(([, x]) => x.column))];
   const inner = ['tenant_id', ...dims, ...cols].join(', ');
   const sums = totals.map(([, x], i) => `sum(${x.column}) AS t${i}`).join(', ');
@@ -102,7 +95,7 @@ async function fcr(client: ClickHouseClient, r: HistoryRead, out: HistoryValues)
   const dims = r.q.groupBy;
   const first = r.windows[0]!;
   const params: Record<string, unknown> = { tenant: r.tenant, first: first / 1000, end: r.end / 1000, w: windowMs };
-  const filters = whereOf(r.q, params).map((w) => ` AND ${w}`).join('');
+  const filters = filterConditions(r.q.filters, params).map((w) => ` AND ${w}`).join('');
   const bucket = r.merged ? '{first:UInt32}' : r.source.ts('r.at');
   const sql = `
     SELECT ${bucket} AS ts${dims.map((d) => `, r.${d} AS g_${d}`).join('')},

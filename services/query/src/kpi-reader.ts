@@ -5,6 +5,7 @@ import {
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import { readHistory } from './history-reader';
+import { filterConditions } from './filter-sql';
 
 export type Point = { ts: string } & Record<string, number | null | string | TopTopic[]>;
 export interface Series {
@@ -100,11 +101,7 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   const end = zonedWindowEnd(every.at(-1)!, q.granularity, tz);
   const source = windowSource(q.granularity, tz);
   Object.assign(params, { tenant, from: Math.floor(windows[0]! / 1000), to: Math.floor(end / 1000) });
-  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})'];
-  for (const [d, values] of Object.entries(q.filters)) {
-    params[`f_${d}`] = values;
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-  }
+  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})', ...filterConditions(q.filters, params)];
   const dims = q.groupBy;
   const sql = `
     SELECT ${read.merge ? '{from:UInt32}' : source.ts('bucket')} AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
@@ -136,7 +133,8 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     for (const [id, f] of formulas) out[id] = f((qk) => values.get(qk)!);
     return out;
   };
-  const empty = kpisOf({ m: emptyMeasures(), keyed: new Map() });
+  const none: Merged = { m: emptyMeasures(), keyed: new Map() };
+  const empty = kpisOf(none);
   const series: Series[] = [];
   for (const [key, byTs] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const values = JSON.parse(key) as string[];
@@ -144,7 +142,7 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     const pastOf = past.get(key);
     const points = windows.map((w) => {
       const merged = byTs.get(w);
-      const values = history.size > 0 ? kpisOf(merged ?? { m: emptyMeasures(), keyed: new Map() }, pastOf?.get(w)) : merged ? kpisOf(merged) : empty;
+      const values = history.size > 0 ? kpisOf(merged ?? none, pastOf?.get(w)) : merged ? kpisOf(merged) : empty;
       const point = { ts: new Date(w).toISOString(), ...values } as Point;
       if (topics) {
         const counts = topics.get(key);
@@ -179,11 +177,7 @@ async function readTopicCounts(
   const first = windows[0]!;
   const previousStart = merged ? first - (end - first) : zonedWindowStart(first - 1, q.granularity, tz);
   const params: Record<string, unknown> = { tenant, prev: previousStart / 1000, first: first / 1000, end: end / 1000 };
-  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({prev:UInt32})', 'bucket < toDateTime({end:UInt32})'];
-  for (const [d, values] of Object.entries(q.filters)) {
-    params[`tf_${d}`] = values;
-    where.push(`${d} IN {tf_${d}:Array(String)}`);
-  }
+  const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({prev:UInt32})', 'bucket < toDateTime({end:UInt32})', ...filterConditions(q.filters, params)];
   const dims = q.groupBy;
   const ts = merged ? 'if(bucket >= toDateTime({first:UInt32}), {first:UInt32}, {prev:UInt32})' : source.ts('bucket');
   const rs = await client.query({

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { filterConditions } from './filter-sql';
 import type { RealtimeDimension, RealtimeQuery } from './realtime-params';
 
 export const AGENT_STATES = ['available', 'busy', 'after_call_work', 'away', 'offline'] as const;
@@ -54,10 +55,7 @@ export async function readRealtime(client: ClickHouseClient, tenant: string, q: 
       ORDER BY ${key}, ver DESC, event_id DESC
       LIMIT 1 BY ${key}`;
   const where = [`(src = 'queue' AND state IN ('queued', 'in_service')) OR (src = 'ticket' AND state = 'open') OR src = 'agent'`];
-  for (const [d, values] of Object.entries(q.filters)) {
-    params[`f_${d}`] = values;
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-  }
+  where.push(...filterConditions(q.filters, params));
   const dims = q.groupBy.map((d) => `, ${d}`).join('');
   const sql = `
     SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest

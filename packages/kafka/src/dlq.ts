@@ -1,5 +1,18 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { TOPICS } from './topics';
+import { BrokerUnavailableError } from './producer';
+
+/** A dead letter that did not come from a Kafka record: a vendor delivery the ingest edge could not map. */
+export interface RawDeadLetter {
+  key: string;
+  value: string | Buffer;
+  reason: string;
+  headers?: Record<string, string>;
+}
+
+export interface RawDeadLetterPublisher {
+  publishRaw(letters: RawDeadLetter[]): Promise<void>;
+}
 
 export interface DeadLetter {
   message: KafkaMessage;
@@ -12,7 +25,7 @@ export interface DeadLetter {
  * Bad records go to contact-events.dlq.v1 byte for byte, with the reason and their origin in
  * headers, so nothing is silently dropped and a fixed pipeline can replay them.
  */
-export class DeadLetterPublisher {
+export class DeadLetterPublisher implements RawDeadLetterPublisher {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka, private readonly topic: string = TOPICS.dlq) {
@@ -41,6 +54,30 @@ export class DeadLetterPublisher {
         },
       })),
     });
+  }
+
+  async publishRaw(letters: RawDeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const now = new Date().toISOString();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const send = this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: letters.map((l) => ({
+          key: l.key,
+          value: l.value,
+          headers: { ...l.headers, 'dlq.reason': l.reason, 'dlq.source.topic': 'http', 'dlq.source.partition': '', 'dlq.source.offset': '', 'dlq.failed_at': now },
+        })),
+      });
+      // answer the caller within a bound while the broker is down, as EventPublisher does
+      send.catch(() => undefined);
+      await Promise.race([send, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no acknowledgement within 10000 ms')), 10_000)))]);
+    } catch (err) {
+      throw new BrokerUnavailableError(err);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {

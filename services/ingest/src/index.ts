@@ -1,3 +1,5 @@
 export * from './body';
 export * from './routes';
 export * from './service';
+export * from './adapter-routes';
+export * from './adapter-credentials';

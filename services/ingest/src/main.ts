@@ -1,9 +1,9 @@
 // Standalone ingest (scaled mode): HTTP → Kafka. `tsx services/ingest/src/main.ts`
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
-import { createIngest } from './service';
+import { createIngest, ingestConfig, ingestEnvSchema } from './service';
 
-const env = parseEnv(commonEnvSchema);
+const env = parseEnv(commonEnvSchema.merge(ingestEnvSchema));
 const log = createLogger('ingest', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
@@ -11,7 +11,7 @@ const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-i
 const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES });
 const lifecycle = new Lifecycle(log, () => http.drain());
 lifecycle.handleSignals();
-const ingest = createIngest({ kafka, http, log, metrics, tenantOf: tenantResolverFromEnv(env), topics });
+const ingest = createIngest({ kafka, http, log, metrics, tenantOf: tenantResolverFromEnv(env), topics, config: ingestConfig(env) });
 await lifecycle.start([
   { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
   ...ingest.components,

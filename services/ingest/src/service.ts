@@ -2,9 +2,37 @@ import type { Kafka } from 'kafkajs';
 import type { Topics } from '@switchboard/kafka';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { EventPublisher } from '@switchboard/kafka';
+import { z } from 'zod';
+import { DeadLetterPublisher, EventPublisher } from '@switchboard/kafka';
 import type { Component, HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerIngestRoutes } from './routes';
+import { registerAdapterRoutes } from './adapter-routes';
+import { loadAdapterCredentials, type AdapterCredential } from './adapter-credentials';
+
+/** Variables of the vendor webhook endpoints, beside the common ones. */
+export const ingestEnvSchema = z.object({
+  /** JSON or YAML list of {tenant, vendor, secret, options?}: the vendor accounts whose deliveries are accepted */
+  ADAPTER_CREDENTIALS_FILE: z.string().optional(),
+  /** scheme and host vendors call, for signatures over the URL behind a TLS-terminating proxy */
+  ADAPTER_PUBLIC_BASE_URL: z.string().url().optional(),
+  /** entries of each (tenant, vendor) adapter memory (CTR versions, Twilio task timelines) */
+  ADAPTER_STATE_MAX_ENTRIES: z.coerce.number().int().min(100).default(200_000),
+});
+export type IngestEnv = z.infer<typeof ingestEnvSchema>;
+
+export interface IngestConfig {
+  credentials: AdapterCredential[];
+  publicBaseUrl?: string;
+  stateMaxEntries: number;
+}
+
+export function ingestConfig(env: IngestEnv): IngestConfig {
+  return {
+    credentials: env.ADAPTER_CREDENTIALS_FILE ? loadAdapterCredentials(env.ADAPTER_CREDENTIALS_FILE) : [],
+    ...(env.ADAPTER_PUBLIC_BASE_URL ? { publicBaseUrl: env.ADAPTER_PUBLIC_BASE_URL } : {}),
+    stateMaxEntries: env.ADAPTER_STATE_MAX_ENTRIES,
+  };
+}
 
 export interface IngestDeps {
   kafka: Kafka;
@@ -13,12 +41,30 @@ export interface IngestDeps {
   metrics: Registry;
   tenantOf: TenantResolver;
   topics: Topics;
+  config?: IngestConfig;
 }
 
-/** Mounts /v1/events on the given server; the publisher is a component so it connects before traffic and flushes on stop. */
+/**
+ * Mounts /v1/events and /v1/adapters/{vendor} on the given server; the publishers are
+ * components so they connect before traffic and flush on stop.
+ */
 export function createIngest(deps: IngestDeps): { publisher: EventPublisher; components: Component[] } {
-  const publisher = new EventPublisher(deps.kafka, deps.log.child({ component: 'ingest' }), deps.topics.events);
+  const log = deps.log.child({ component: 'ingest' });
+  const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000 };
+  const publisher = new EventPublisher(deps.kafka, log, deps.topics.events);
+  const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq);
   registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf });
+  registerAdapterRoutes(deps.http.app, {
+    publisher, deadLetters, metrics: deps.metrics, tenantOf: deps.tenantOf, log, credentials: config.credentials,
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    stateLimits: { maxEntries: config.stateMaxEntries, ttlMs: 7 * 24 * 3600_000 },
+  });
   deps.http.addReadinessCheck({ name: 'kafka-producer', check: () => (publisher.isConnected ? null : 'producer not connected to Kafka') });
-  return { publisher, components: [{ name: 'ingest-producer', start: () => publisher.start(), stop: () => publisher.stop() }] };
+  return {
+    publisher,
+    components: [
+      { name: 'ingest-producer', start: () => publisher.start(), stop: () => publisher.stop() },
+      { name: 'ingest-dead-letters', start: () => deadLetters.start(), stop: () => deadLetters.stop() },
+    ],
+  };
 }

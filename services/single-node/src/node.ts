@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
 import { alerterConfig, alerterEnvSchema, createAlerter, type Alerter } from '@switchboard/alerter';
-import { createIngest } from '@switchboard/ingest';
+import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest';
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { createQuery } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/store';
 import type { z } from 'zod';
 
-export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema);
+export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
 
 export interface SingleNode {
@@ -40,7 +40,7 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
     storeComponent,
     { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
   ]);
-  const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics });
+  const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env) });
   createQuery({ store: storeComponent.store, http, metrics, tenantOf });
   const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });

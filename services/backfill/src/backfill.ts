@@ -1,0 +1,199 @@
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse';
+import { MemoryState, RECORD_FORMATS, RecordError, type AdapterState, type RecordFormat } from '@switchboard/adapters';
+import { validateEvent, type ContactEvent } from '@switchboard/events';
+import type { RawDeadLetter } from '@switchboard/kafka';
+import type { CheckpointStore } from './checkpoint';
+import { csvRowToEvent, CsvRowError, type CsvMapping } from './csv-mapping';
+import { RateLimiter } from './rate';
+import { readJsonRecords, type SourceRecord } from './records';
+
+/** Formats of our own besides the vendors': normalized events as NDJSON, and CSV with a column mapping. */
+export const OWN_FORMATS = ['ndjson', 'csv'] as const;
+export const FORMAT_NAMES: readonly string[] = [...OWN_FORMATS, ...RECORD_FORMATS.map((f) => f.name)];
+
+/** Where the backfill writes: Kafka in the CLI (Avro producer + DLQ), something else in a test. */
+export interface BackfillSink {
+  publish(events: ContactEvent[]): Promise<void>;
+  deadLetter(letters: RawDeadLetter[]): Promise<void>;
+}
+
+export interface BackfillOptions {
+  /** files, or directories read recursively in name order */
+  paths: string[];
+  format: string;
+  tenant: string;
+  /** events per second; 0 for as fast as Kafka acknowledges */
+  rate: number;
+  csvMapping?: CsvMapping;
+  /** vendor adapter options (survey attribute names, topic field, …) */
+  adapterOptions?: Record<string, unknown>;
+  /** null: no resume, every run starts at the first record */
+  checkpoints: CheckpointStore | null;
+  /** ignore existing checkpoints (still writes new ones) */
+  restart?: boolean;
+  batchSize?: number;
+  now?: () => number;
+  onProgress?: (p: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  file: string;
+  fileIndex: number;
+  files: number;
+  bytes: number;
+  totalBytes: number;
+  events: number;
+  rejected: number;
+}
+
+export interface FileReport {
+  file: string;
+  records: number;
+  /** records skipped because an earlier run had already sent them */
+  resumedFrom: number;
+  events: number;
+  ignored: number;
+  rejected: number;
+  alreadyDone: boolean;
+}
+
+export interface BackfillReport {
+  files: FileReport[];
+  events: number;
+  ignored: number;
+  rejected: number;
+  /** the first reasons of rejected records, `file#record: reason` */
+  problems: string[];
+}
+
+export function listFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const name of readdirSync(p).sort()) {
+      if (!name.startsWith('.')) walk(join(p, name));
+    }
+    else out.push(p);
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+async function* readCsvRecords(path: string, mapping: CsvMapping): AsyncGenerator<SourceRecord> {
+  const parser = createReadStream(path).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, info: true, delimiter: mapping.delimiter ?? ',' }));
+  let index = 0;
+  for await (const item of parser as AsyncIterable<{ info: { bytes: number }; record: Record<string, string> }>) {
+    yield { index: index++, value: item.record, bytes: item.info.bytes };
+  }
+}
+
+type Mapper = (record: SourceRecord) => { events: ContactEvent[]; ignored: number };
+
+function mapperFor(opts: BackfillOptions, vendor: RecordFormat | undefined, state: AdapterState): Mapper {
+  const now = opts.now ?? Date.now;
+  const validated = (raw: unknown[], index: number, defaultSource: string): ContactEvent[] =>
+    raw.map((e) => {
+      const r = validateEvent(e, index, { defaultTenant: opts.tenant, requiredTenant: opts.tenant, now: now(), defaultSource });
+      if (!r.ok) throw new RecordError(r.errors.map((x) => `${x.field || 'event'} ${x.reason}`).join('; '));
+      return r.event;
+    });
+  if (vendor) {
+    return (rec) => {
+      const m = vendor.map(rec.value, { tenant: opts.tenant, state, ...(opts.adapterOptions ? { options: opts.adapterOptions } : {}) });
+      return { events: validated(m.events, rec.index, vendor.source), ignored: m.ignored };
+    };
+  }
+  if (opts.format === 'csv') {
+    const mapping = opts.csvMapping;
+    if (!mapping) throw new Error('the csv format needs a column mapping (--mapping file.yaml)');
+    return (rec) => {
+      try {
+        return { events: validated([csvRowToEvent(rec.value as Record<string, string>, mapping, opts.tenant)], rec.index, 'csv'), ignored: 0 };
+      } catch (err) {
+        if (err instanceof CsvRowError) throw new RecordError(err.message);
+        throw err;
+      }
+    };
+  }
+  return (rec) => ({ events: validated([rec.value], rec.index, 'api'), ignored: 0 });
+}
+
+/**
+ * Loads files into Kafka through the same mapping and validation as the HTTP edge. Records
+ * that cannot be mapped go to the dead-letter topic with the reason (and are reported), never
+ * silently dropped; progress is checkpointed only after Kafka acknowledged, so an interrupted
+ * run resumes where it stopped, and deterministic event ids make a second run, or a resumed
+ * batch sent twice, count once downstream.
+ */
+export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promise<BackfillReport> {
+  if (!FORMAT_NAMES.includes(opts.format)) throw new Error(`unknown format "${opts.format}"; known: ${FORMAT_NAMES.join(', ')}`);
+  const vendor = RECORD_FORMATS.find((f) => f.name === opts.format);
+  const files = listFiles(opts.paths);
+  const batchSize = opts.batchSize ?? 1000;
+  const limiter = new RateLimiter(opts.rate);
+  // one memory for the whole run: a CTR's versions or a task's lifecycle may span files
+  const state = new MemoryState({ maxEntries: 1_000_000, ttlMs: Number.MAX_SAFE_INTEGER });
+  const map = mapperFor(opts, vendor, state);
+  const report: BackfillReport = { files: [], events: 0, ignored: 0, rejected: 0, problems: [] };
+
+  for (const [fileIndex, file] of files.entries()) {
+    const totalBytes = statSync(file).size;
+    const cp = opts.restart ? null : opts.checkpoints?.load(file, opts.format, opts.tenant) ?? null;
+    const fr: FileReport = { file, records: 0, resumedFrom: cp?.records ?? 0, events: 0, ignored: 0, rejected: 0, alreadyDone: cp?.done ?? false };
+    report.files.push(fr);
+    if (fr.alreadyDone) {
+      opts.onProgress?.({ file, fileIndex, files: files.length, bytes: totalBytes, totalBytes, events: report.events, rejected: report.rejected });
+      continue;
+    }
+    let events: ContactEvent[] = [];
+    let letters: RawDeadLetter[] = [];
+    let bytes = 0;
+    const flush = async (recordsDone: number, done: boolean) => {
+      if (events.length > 0) {
+        await limiter.take(events.length);
+        await sink.publish(events);
+      }
+      await sink.deadLetter(letters);
+      fr.events += events.length;
+      report.events += events.length;
+      events = [];
+      letters = [];
+      opts.checkpoints?.save(file, opts.format, opts.tenant, recordsDone, done);
+      opts.onProgress?.({ file, fileIndex, files: files.length, bytes, totalBytes, events: report.events, rejected: report.rejected });
+    };
+    const records = opts.format === 'csv' ? readCsvRecords(file, opts.csvMapping!) : readJsonRecords(file);
+    for await (const rec of records) {
+      fr.records = rec.index + 1;
+      bytes = rec.bytes;
+      if (rec.index < fr.resumedFrom) continue;
+      let reason: string | null = rec.error ?? null;
+      if (reason === null) {
+        try {
+          const m = map(rec);
+          events.push(...m.events);
+          fr.ignored += m.ignored;
+          report.ignored += m.ignored;
+        } catch (err) {
+          if (!(err instanceof RecordError)) throw err;
+          reason = err.reason;
+        }
+      }
+      if (reason !== null) {
+        fr.rejected++;
+        report.rejected++;
+        if (report.problems.length < 50) report.problems.push(`${file}#${rec.index}: ${reason}`);
+        letters.push({
+          key: `${opts.tenant}/backfill`,
+          value: rec.raw ?? JSON.stringify(rec.value),
+          reason: `backfill ${opts.format}: ${reason}`,
+          headers: { 'dlq.adapter.format': opts.format, 'dlq.adapter.tenant': opts.tenant, 'dlq.backfill.file': file, 'dlq.backfill.record': String(rec.index) },
+        });
+      }
+      if (events.length >= batchSize || letters.length >= batchSize) await flush(rec.index + 1, false);
+    }
+    await flush(fr.records, true);
+  }
+  return report;
+}

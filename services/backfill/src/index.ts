@@ -1,0 +1,5 @@
+export * from './backfill';
+export * from './checkpoint';
+export * from './csv-mapping';
+export * from './rate';
+export * from './records';

@@ -1,4 +1,5 @@
 export * from './common';
+export * from './dead-letters';
 import type { RecordFormat, Vendor, VendorEndpoint } from './common';
 import { amazonConnectEndpoint, amazonConnectFormats } from './amazon-connect/index';
 import { twilioEndpoint, twilioFormats } from './twilio/index';

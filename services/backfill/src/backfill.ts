@@ -1,7 +1,7 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
-import { MemoryState, RECORD_FORMATS, RecordError, type AdapterState, type RecordFormat } from '@switchboard/adapters';
+import { ADAPTER_LETTER_HEADERS, MemoryState, RECORD_FORMATS, RecordError, type AdapterState } from '@switchboard/adapters';
 import { validateEvent, type ContactEvent } from '@switchboard/events';
 import type { RawDeadLetter } from '@switchboard/kafka';
 import type { CheckpointStore } from './checkpoint';
@@ -89,35 +89,45 @@ async function* readCsvRecords(path: string, mapping: CsvMapping): AsyncGenerato
   }
 }
 
-type Mapper = (record: SourceRecord) => { events: ContactEvent[]; ignored: number };
+/** What mapping one record needs besides the record: the run's tenant, options and memory. */
+export interface RecordMapping {
+  format: string;
+  tenant: string;
+  csvMapping?: CsvMapping;
+  adapterOptions?: Record<string, unknown>;
+  state: AdapterState;
+  now?: () => number;
+}
 
-function mapperFor(opts: BackfillOptions, vendor: RecordFormat | undefined, state: AdapterState): Mapper {
-  const now = opts.now ?? Date.now;
-  const validated = (raw: unknown[], index: number, defaultSource: string): ContactEvent[] =>
+/**
+ * One record of a format → validated events, through the same validation as the HTTP edge;
+ * throws RecordError with the reason when it cannot be mapped. Shared by the backfill and
+ * the dead-letter replay, so a record replayed after a fix goes the same way a new one would.
+ */
+export function mapRecord(m: RecordMapping, record: unknown, index = 0): { events: ContactEvent[]; ignored: number } {
+  const now = m.now ?? Date.now;
+  const validated = (raw: unknown[], defaultSource: string): ContactEvent[] =>
     raw.map((e) => {
-      const r = validateEvent(e, index, { defaultTenant: opts.tenant, requiredTenant: opts.tenant, now: now(), defaultSource });
+      const r = validateEvent(e, index, { defaultTenant: m.tenant, requiredTenant: m.tenant, now: now(), defaultSource });
       if (!r.ok) throw new RecordError(r.errors.map((x) => `${x.field || 'event'} ${x.reason}`).join('; '));
       return r.event;
     });
+  const vendor = RECORD_FORMATS.find((f) => f.name === m.format);
   if (vendor) {
-    return (rec) => {
-      const m = vendor.map(rec.value, { tenant: opts.tenant, state, ...(opts.adapterOptions ? { options: opts.adapterOptions } : {}) });
-      return { events: validated(m.events, rec.index, vendor.source), ignored: m.ignored };
-    };
+    const out = vendor.map(record, { tenant: m.tenant, state: m.state, ...(m.adapterOptions ? { options: m.adapterOptions } : {}) });
+    return { events: validated(out.events, vendor.source), ignored: out.ignored };
   }
-  if (opts.format === 'csv') {
-    const mapping = opts.csvMapping;
-    if (!mapping) throw new Error('the csv format needs a column mapping (--mapping file.yaml)');
-    return (rec) => {
-      try {
-        return { events: validated([csvRowToEvent(rec.value as Record<string, string>, mapping, opts.tenant)], rec.index, 'csv'), ignored: 0 };
-      } catch (err) {
-        if (err instanceof CsvRowError) throw new RecordError(err.message);
-        throw err;
-      }
-    };
+  if (m.format === 'csv') {
+    if (!m.csvMapping) throw new Error('the csv format needs a column mapping (--mapping file.yaml)');
+    try {
+      return { events: validated([csvRowToEvent(record as Record<string, string>, m.csvMapping, m.tenant)], 'csv'), ignored: 0 };
+    } catch (err) {
+      if (err instanceof CsvRowError) throw new RecordError(err.message);
+      throw err;
+    }
   }
-  return (rec) => ({ events: validated([rec.value], rec.index, 'api'), ignored: 0 });
+  if (m.format === 'ndjson') return { events: validated([record], 'api'), ignored: 0 };
+  throw new Error(`unknown format "${m.format}"; known: ${FORMAT_NAMES.join(', ')}`);
 }
 
 /**
@@ -129,13 +139,16 @@ function mapperFor(opts: BackfillOptions, vendor: RecordFormat | undefined, stat
  */
 export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promise<BackfillReport> {
   if (!FORMAT_NAMES.includes(opts.format)) throw new Error(`unknown format "${opts.format}"; known: ${FORMAT_NAMES.join(', ')}`);
-  const vendor = RECORD_FORMATS.find((f) => f.name === opts.format);
+  if (opts.format === 'csv' && !opts.csvMapping) throw new Error('the csv format needs a column mapping (--mapping file.yaml)');
   const files = listFiles(opts.paths);
   const batchSize = opts.batchSize ?? 1000;
   const limiter = new RateLimiter(opts.rate);
   // one memory for the whole run: a CTR's versions or a task's lifecycle may span files
   const state = new MemoryState({ maxEntries: 1_000_000, ttlMs: Number.MAX_SAFE_INTEGER });
-  const map = mapperFor(opts, vendor, state);
+  const mapping: RecordMapping = {
+    format: opts.format, tenant: opts.tenant, state,
+    ...(opts.csvMapping ? { csvMapping: opts.csvMapping } : {}), ...(opts.adapterOptions ? { adapterOptions: opts.adapterOptions } : {}), ...(opts.now ? { now: opts.now } : {}),
+  };
   const report: BackfillReport = { files: [], events: 0, ignored: 0, rejected: 0, problems: [] };
 
   for (const [fileIndex, file] of files.entries()) {
@@ -171,7 +184,7 @@ export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promi
       let reason: string | null = rec.error ?? null;
       if (reason === null) {
         try {
-          const m = map(rec);
+          const m = mapRecord(mapping, rec.value, rec.index);
           events.push(...m.events);
           fr.ignored += m.ignored;
           report.ignored += m.ignored;
@@ -188,7 +201,7 @@ export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promi
           key: `${opts.tenant}/backfill`,
           value: rec.raw ?? JSON.stringify(rec.value),
           reason: `backfill ${opts.format}: ${reason}`,
-          headers: { 'dlq.adapter.format': opts.format, 'dlq.adapter.tenant': opts.tenant, 'dlq.backfill.file': file, 'dlq.backfill.record': String(rec.index) },
+          headers: { [ADAPTER_LETTER_HEADERS.format]: opts.format, [ADAPTER_LETTER_HEADERS.tenant]: opts.tenant, 'dlq.backfill.file': file, 'dlq.backfill.record': String(rec.index) },
         });
       }
       if (events.length >= batchSize || letters.length >= batchSize) await flush(rec.index + 1, false);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import {
-  MemoryState, RecordError, VENDORS, VENDOR_ENDPOINTS,
+  ADAPTER_LETTER_HEADERS, MemoryState, RecordError, VENDORS, VENDOR_ENDPOINTS,
   type AdapterState, type DeliveryOutcome, type HttpDelivery, type HttpReply, type Vendor, type VendorEndpoint,
 } from '@switchboard/adapters';
 import { validateEvent, type ContactEvent } from '@switchboard/events';
@@ -28,9 +28,6 @@ export interface AdapterRouteDeps {
   chunkSize?: number;
   retryAfterS?: number;
 }
-
-/** Dead letters of vendor records carry what is needed to map them again after a fix. */
-export const ADAPTER_DLQ_HEADERS = { vendor: 'dlq.adapter.vendor', tenant: 'dlq.adapter.tenant', contentType: 'dlq.adapter.content_type', url: 'dlq.adapter.url' } as const;
 
 function firstHeader(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -156,7 +153,7 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
             key: `${auth.tenant}/${endpoint.vendor}`,
             value: delivery.rawBody,
             reason: `adapter ${endpoint.vendor}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; … ${problems.length - 20} more` : ''}`,
-            headers: { [ADAPTER_DLQ_HEADERS.vendor]: endpoint.vendor, [ADAPTER_DLQ_HEADERS.tenant]: auth.tenant, [ADAPTER_DLQ_HEADERS.contentType]: delivery.contentType, [ADAPTER_DLQ_HEADERS.url]: delivery.url },
+            headers: { [ADAPTER_LETTER_HEADERS.vendor]: endpoint.vendor, [ADAPTER_LETTER_HEADERS.tenant]: auth.tenant, [ADAPTER_LETTER_HEADERS.contentType]: delivery.contentType, [ADAPTER_LETTER_HEADERS.url]: delivery.url },
           }]);
           deps.log.warn({ vendor: endpoint.vendor, tenant: auth.tenant, problems: problems.slice(0, 5), count: problems.length }, 'vendor records dead-lettered');
         }

@@ -1,5 +1,7 @@
-// Placeholder until the amazon-connect adapter lands: no formats, no endpoint.
+// Amazon Connect: contact records (CTR) and the agent event stream, from Firehose or from files.
 import type { RecordFormat, VendorEndpoint } from '../common';
+import { firehoseEndpoint } from './endpoint';
+import { agentEventFormat, anyFormat, ctrFormat } from './formats';
 
-export const amazonConnectFormats: RecordFormat[] = [];
-export const amazonConnectEndpoint: VendorEndpoint | null = null;
+export const amazonConnectFormats: RecordFormat[] = [ctrFormat, agentEventFormat, anyFormat];
+export const amazonConnectEndpoint: VendorEndpoint = firehoseEndpoint;

@@ -66,13 +66,20 @@ interface PartitionState {
  *   a rebalance) reads the intent and replays exactly that range under the same token, so a
  *   write that did land is dropped by ClickHouse and one that did not is completed.
  * - A failed write is retried with capped backoff; nothing past it is committed.
- * - Backpressure: a full buffer makes eachBatch wait for the write, so kafkajs stops fetching
- *   that partition and consumer lag grows instead of memory.
+ * - Backpressure: a partition holds at most `flushEvents` records, buffered and being written
+ *   together (or, when replaying, the whole range a previous owner intended, if that is more).
+ *   kafkajs hands a partition's next batch only after its eachBatch returned, and fetches by
+ *   bytes, not records: so eachBatch takes only what fits, resolves the offset of the last
+ *   record taken (kafkajs fetches the rest again), and once the partition is full waits for
+ *   the write. Lag grows in Kafka instead of memory.
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly states = new Map<number, PartitionState>();
+  /** partitions of a previous generation whose flushes may still hold records */
+  private readonly retired = new Set<PartitionState>();
+  private bufferedMax = 0;
   private previousFlushes: Promise<void> = Promise.resolve();
   private generation = 0;
   private stopping = false;
@@ -108,7 +115,15 @@ export class BatchConsumer {
       // the new generation id and be accepted, so the new generation must not read intents
       // before the old flushes are done: otherwise an old intent could overwrite a new one
       // and the ledger would hide a batch whose aggregates were never written.
-      this.previousFlushes = Promise.allSettled([this.previousFlushes, ...[...this.states.values()].map((st) => st.lock)]).then(() => undefined);
+      const old = [...this.states.values()];
+      for (const st of old) this.retired.add(st);
+      this.previousFlushes = Promise.allSettled([this.previousFlushes, ...old.map((st) => st.lock)]).then(() => {
+        // never written by this member now: the next owner re-reads them from Kafka
+        for (const st of old) {
+          st.buffer = [];
+          this.retired.delete(st);
+        }
+      });
       this.states.clear();
       this.joined = true;
     });
@@ -119,6 +134,18 @@ export class BatchConsumer {
   }
   get error(): string | null {
     return this.lastError;
+  }
+
+  /** Records held in memory now, over all partitions: buffered plus being written. */
+  get bufferedRecords(): number {
+    let n = 0;
+    for (const st of this.states.values()) n += st.buffer.length;
+    for (const st of this.retired) n += st.buffer.length;
+    return n;
+  }
+  /** The most `bufferedRecords` has been since start. */
+  get bufferedRecordsMax(): number {
+    return this.bufferedMax;
   }
 
   /**
@@ -164,10 +191,17 @@ export class BatchConsumer {
     const st = await this.stateOf(batch.partition);
     const lastBuffered = st.buffer.length ? BigInt(st.buffer[st.buffer.length - 1]!.offset) : -1n;
     const fresh = batch.messages.filter((m) => BigInt(m.offset) > lastBuffered);
-    if (fresh.length && st.buffer.length === 0) st.since = Date.now();
-    st.buffer.push(...fresh);
-    // kafkajs fetches on from here; nothing is committed until the write is done
-    resolveOffset(batch.lastOffset());
+    // Take only what fits (one fetch is up to maxBytesPerPartition of records, whatever their count)
+    const capacity = Math.max(this.opts.flushEvents, st.intent ? Number(st.intent.last - st.intent.first + 1n) : 0);
+    const take = Math.min(fresh.length, Math.max(0, capacity - st.buffer.length));
+    if (take > 0 && st.buffer.length === 0) st.since = Date.now();
+    for (let i = 0; i < take; i++) st.buffer.push(fresh[i]!);
+    const held = this.bufferedRecords;
+    if (held > this.bufferedMax) this.bufferedMax = held;
+    // kafkajs fetches on after the last record taken (what did not fit comes again once the
+    // partition is written); nothing is committed until the write is done
+    if (take === fresh.length) resolveOffset(batch.lastOffset());
+    else if (st.buffer.length > 0) resolveOffset(st.buffer[st.buffer.length - 1]!.offset);
     if (!isRunning() || isStale()) return;
     if (st.intent || st.buffer.length >= this.opts.flushEvents || Date.now() - st.since >= this.opts.flushDelayMs) {
       // kafkajs heartbeats only between batches: a write longer than the session timeout

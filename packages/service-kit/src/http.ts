@@ -14,6 +14,8 @@ export interface HttpServerOptions {
   log: Logger;
   metrics: Registry;
   bodyLimitBytes?: number;
+  /** request line + headers; Node's default is 16 KiB (the store host takes ClickHouse's 1 MiB URLs) */
+  maxHeaderBytes?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export class HttpServer {
       loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
       bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024,
       return503OnClosing: true,
+      ...(opts.maxHeaderBytes ? { http: { maxHeaderSize: opts.maxHeaderBytes } } : {}),
     });
     this.app.get('/healthz', async () => ({ status: 'ok' }));
     this.app.get('/readyz', async (_req, reply) => {

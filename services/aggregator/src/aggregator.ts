@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type DeadLetter, type PartitionBatch, type Topics } from '@switchboard/kafka';
@@ -83,6 +83,10 @@ export class Aggregator {
     this.deadLettered = new Counter({ name: 'switchboard_aggregator_dlq_total', help: 'Records sent to the DLQ, by reason class', labelNames: ['reason'], registers });
     this.writeSeconds = new Histogram({ name: 'switchboard_aggregator_write_seconds', help: 'ClickHouse write time per batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
     this.rowsWritten = new Counter({ name: 'switchboard_aggregator_rows_written_total', help: '1-minute aggregate rows written', registers });
+    // the backpressure bound: at most flushEvents per partition (see BatchConsumer)
+    const consumer = this.consumer;
+    new Gauge({ name: 'switchboard_aggregator_buffered_records', help: 'Kafka records held in memory: buffered plus being written, over all partitions', registers, collect() { this.set(consumer.bufferedRecords); } });
+    new Gauge({ name: 'switchboard_aggregator_buffered_records_max', help: 'High-water mark of switchboard_aggregator_buffered_records since start', registers, collect() { this.set(consumer.bufferedRecordsMax); } });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import {
@@ -27,21 +28,38 @@ export interface AdapterRouteDeps {
   stateLimits?: { maxEntries: number; ttlMs: number };
   chunkSize?: number;
   retryAfterS?: number;
+  /** a compressed body may not inflate past this (a small gzip can hold gigabytes) */
+  maxInflatedBytes?: number;
 }
 
 function firstHeader(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function deliveryOf(req: FastifyRequest, publicBaseUrl: string | undefined): HttpDelivery {
+/** Vendors that compress (Firehose with GZIP content encoding) get their body inflated here, within a bound. */
+function bodyText(req: FastifyRequest, headers: Record<string, string | undefined>, maxInflatedBytes: number): string {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (!encoding || encoding === 'identity') return raw.toString('utf8');
+  if (encoding !== 'gzip') throw new HttpError(415, `unsupported content encoding "${encoding}"; send gzip or none`);
+  delete headers['content-encoding'];
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxInflatedBytes }).toString('utf8');
+  } catch (err) {
+    throw new HttpError((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 413 : 400, `gzip body cannot be inflated within ${maxInflatedBytes} bytes: ${(err as Error).message}`);
+  }
+}
+
+function deliveryOf(req: FastifyRequest, publicBaseUrl: string | undefined, maxInflatedBytes: number): HttpDelivery {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = firstHeader(v);
+  const rawBody = bodyText(req, headers, maxInflatedBytes);
   const base = publicBaseUrl?.replace(/\/+$/, '') ?? `${firstHeader(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim() ?? req.protocol}://${firstHeader(req.headers['x-forwarded-host']) ?? req.headers.host ?? 'localhost'}`;
   return {
     url: base + req.url,
     method: req.method,
     headers,
-    rawBody: typeof req.body === 'string' ? req.body : '',
+    rawBody,
     contentType: (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase(),
     now: Date.now(),
   };
@@ -66,6 +84,7 @@ const hasApiKey = (req: FastifyRequest) => req.headers['x-api-key'] !== undefine
 export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDeps): void {
   const chunkSize = deps.chunkSize ?? 1000;
   const retryAfter = String(deps.retryAfterS ?? 5);
+  const maxInflated = deps.maxInflatedBytes ?? 50 * 1024 * 1024;
   const states = new Map<string, AdapterState>();
   const stateOf = (tenant: string, vendor: Vendor) => {
     const key = `${tenant}\u0000${vendor}`;
@@ -111,12 +130,18 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
   app.register(async (scope) => {
     // signatures cover the exact bytes, so every body reaches the adapter unparsed
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
     scope.post<{ Params: { vendor: string } }>('/v1/adapters/:vendor', async (req, reply) => {
       const endpoint = VENDOR_ENDPOINTS.get(req.params.vendor as Vendor);
       if (!endpoint) return answer(reply, undefined, undefined, 404, `unknown adapter "${req.params.vendor}"; known: ${VENDORS.join(', ')}`);
-      const delivery = deliveryOf(req, deps.publicBaseUrl);
+      let delivery: HttpDelivery;
+      try {
+        delivery = deliveryOf(req, deps.publicBaseUrl, maxInflated);
+      } catch (err) {
+        if (err instanceof HttpError) return answer(reply, endpoint, undefined, err.statusCode, err.message);
+        throw err;
+      }
       if (!endpoint.contentTypes.includes(delivery.contentType)) {
         return answer(reply, endpoint, delivery, 415, `unsupported content type "${delivery.contentType || '(none)'}" for ${endpoint.vendor}; send ${endpoint.contentTypes.join(' or ')}`);
       }

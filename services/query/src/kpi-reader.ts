@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, compileKpi, emptyMeasures, evalQuantity, isHistoryQuantity, isZonedGrain, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
-  TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Measures, type Quantity,
+  AGGREGATE_COLUMNS, isHistoryQuantity, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
+  TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import { readHistory } from './history-reader';
@@ -14,14 +14,41 @@ export interface Series {
 }
 
 const COLUMN_KIND = new Map<string, AggregateKind>(AGGREGATE_COLUMNS.map((c) => [c.name, c.kind]));
-/** how each stored kind merges across rows */
-const MERGE = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap' } as const;
-
-/** measures of one (window, group), plus the key-map quantities counted in SQL */
-interface Merged { m: Measures; keyed: Map<string, number> }
 
 /** quantities read from one window's merged row (all but the history ones) */
 type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' }>;
+
+/**
+ * SQL of a window quantity over the rows of one (window, group), the same number
+ * `evalQuantity` gives over their merged measures (the unit tests' path): sums and maxima of
+ * the scalar columns; counts of a wait map up to a threshold summed row by row (a filtered sum
+ * of each row's map adds up to the filtered sum of the merged map, without merging maps);
+ * percentiles and key-map counts over the merged map (sumMap). Every value is cast to Float64,
+ * what the formulas compute with (an integer above 2^53 rounds as Number() would round it), so
+ * the answer arrives as plain JSON numbers. Values the caller chose (thresholds, topic sets,
+ * cost rates) are bound parameters; column names come from the catalogue.
+ */
+function quantitySql(x: WindowQuantity, alias: string, params: Record<string, unknown>): string {
+  const c = x.column;
+  switch (x.kind) {
+    case 'sum':
+      return `toFloat64(${COLUMN_KIND.get(c) === 'max' ? 'max' : 'sum'}(${c}))`;
+    case 'mapAtMost':
+    case 'mapBelow':
+      params[`t_${alias}`] = x.key;
+      return `toFloat64(sum(arraySum(arrayFilter((v, k) -> k ${x.kind === 'mapAtMost' ? '<=' : '<'} {t_${alias}:UInt32}, ${c}.values, ${c}.keys))))`;
+    case 'mapPercentile': {
+      // nearest rank: the smallest key whose cumulative count reaches ⌈p·n/100⌉; 0 when empty
+      // (sumMap's keys come sorted ascending)
+      const merged = `sumMap(${c})`;
+      const n = `arraySum(mapValues(${merged}))`;
+      const rank = Number.isInteger(x.p) ? `intDiv(${x.p} * ${n} + 99, 100)` : `ceil(${x.p} * ${n} / 100)`;
+      return `toFloat64(if(${n} = 0, 0, arrayFirst((k, s) -> s >= ${rank}, mapKeys(${merged}), arrayCumSum(mapValues(${merged})))))`;
+    }
+    default:
+      return `toFloat64(${keyMapSql(x, alias, params)})`;
+  }
+}
 
 /** SQL for a key-map quantity over the merged map; listed keys are bound parameters. */
 function keyMapSql(x: WindowQuantity, alias: string, params: Record<string, unknown>): string {
@@ -79,22 +106,20 @@ export interface ReadKpiOptions {
 }
 
 /**
- * Reads merged measures for every (window, group) and applies the KPI formulas in TypeScript,
- * from the same catalogue the unit tests check. SQL identifiers come only from allow-lists
- * (the catalogue, DIMENSIONS, GRANULARITIES); every value the caller sent is a bound parameter.
+ * Reads, for every (window, group), the quantities the KPIs need (computed in SQL over the
+ * merged rows, see quantitySql) and applies the KPI formulas of the catalogue in TypeScript,
+ * the same formulas the unit tests check. The rows come back column by column
+ * (JSONColumnsWithMetadata): one array per quantity, no object per row.
+ * SQL identifiers come only from allow-lists (the catalogue, DIMENSIONS, GRANULARITIES);
+ * every value the caller sent is a bound parameter.
  */
 export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<Series[]> {
   const all = requiredQuantities(q.kpis, q.options);
   // history quantities (backlog, FCR) read past the windows: see history-reader.ts
   const history = new Map([...all].filter(([, x]) => isHistoryQuantity(x)));
-  const quantities = new Map([...all].filter(([, x]) => !isHistoryQuantity(x))) as Map<string, WindowQuantity>;
+  const quantities = [...all].filter(([, x]) => !isHistoryQuantity(x)) as [string, WindowQuantity][];
   const params: Record<string, unknown> = {};
-  // Key maps (contacts, customers) can be large: their quantities are counted in SQL, not shipped.
-  const keyed = [...quantities.entries()].filter(([, x]) => COLUMN_KIND.get(x.column) === 'keymap');
-  const keyedAlias = new Map(keyed.map(([k], i) => [k, `q${i}`]));
-  const columns = [...new Set([...quantities.values()].filter((x) => COLUMN_KIND.get(x.column) !== 'keymap').map((x) => x.column))];
-  const selects = columns.map((c) => `${MERGE[COLUMN_KIND.get(c) as Exclude<AggregateKind, 'keymap'>]}(${c}) AS ${c}`);
-  keyed.forEach(([, x], i) => selects.push(`${keyMapSql(x, `q${i}`, params)} AS q${i}`));
+  const selects = quantities.map(([, x], i) => `${quantitySql(x, `q${i}`, params)} AS q${i}`);
   const tz = q.tz ?? 'UTC';
   const every = zonedWindowStarts(q.from, q.to, q.granularity, tz);
   const windows = read.merge ? [zonedWindowStart(q.from, q.granularity, tz)] : every;
@@ -108,44 +133,66 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     FROM ${source.table}
     WHERE ${where.join(' AND ')}
     GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
-  const [rows, past, topics] = await Promise.all([
-    client.query({ query: sql, query_params: params, format: 'JSONEachRow' }).then((rs) => rs.json<Record<string, unknown>>()),
+  const [result, past, topics] = await Promise.all([
+    client.query({ query: sql, query_params: params, format: 'JSONColumnsWithMetadata' }).then(async (rs) => (await rs.json()) as unknown as { data: Record<string, unknown[]> }),
     readHistory(client, { tenant, q, windows, end, source, merged: read.merge === true, quantities: history }),
     q.topTopics ? readTopicCounts(client, tenant, q, windows, end, source, read.merge === true) : null,
   ]);
 
-  const groups = new Map<string, Map<number, Merged>>();
-  if (dims.length === 0) groups.set('[]', new Map());
-  for (const r of rows) {
-    const key = JSON.stringify(dims.map((d) => r[d]));
-    let byTs = groups.get(key);
-    if (!byTs) groups.set(key, (byTs = new Map()));
-    byTs.set(Number(r.ts) * 1000, { m: toMeasures(r, columns), keyed: new Map([...keyedAlias].map(([k, alias]) => [k, Number(r[alias])])) });
+  // group → the row of each window (-1: no row, every quantity 0)
+  const data = result.data;
+  const tsCol = (data.ts ?? []) as number[];
+  const dimCols = dims.map((d) => (data[d] ?? []) as string[]);
+  const valueCols = quantities.map((_, i) => (data[`q${i}`] ?? []) as number[]);
+  const windowIndex = new Map(windows.map((w, i) => [w, i]));
+  const groups = new Map<string, { key: string; rows: Int32Array }>();
+  const groupOf = (id: string, key: () => string) => {
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key: key(), rows: new Int32Array(windows.length).fill(-1) }));
+    return g;
+  };
+  if (dims.length === 0) groupOf('', () => '[]');
+  for (let r = 0; r < tsCol.length; r++) {
+    const g = dims.length === 0 ? groups.get('')!
+      : dims.length === 1 ? groupOf(dimCols[0]![r]!, () => JSON.stringify([dimCols[0]![r]]))
+      : ((key) => groupOf(key, () => key))(JSON.stringify(dimCols.map((col) => col[r])));
+    const w = windowIndex.get(tsCol[r]! * 1000);
+    if (w !== undefined) g.rows[w] = r;
   }
 
-  const formulas = q.kpis.map((k) => [k.id, compileKpi(k, q.options)] as const);
-  /** every KPI of one (window, group): each quantity evaluated once, then the formulas */
-  const kpisOf = (merged: Merged, before?: Map<string, number>) => {
-    const values = new Map<string, number>();
-    for (const [qk, x] of quantities) values.set(qk, keyedAlias.has(qk) ? merged.keyed.get(qk) ?? 0 : evalQuantity(x, merged.m));
-    for (const qk of history.keys()) values.set(qk, before?.get(qk) ?? 0);
-    const out: Record<string, number | null> = {};
-    for (const [id, f] of formulas) out[id] = f((qk) => values.get(qk)!);
-    return out;
+  // each KPI's inputs as positions in one array of quantity values (window ones, then history
+  // ones), and one input record per KPI refilled for every point (the formulas only read it)
+  const slot = new Map<string, number>([...quantities.map(([k], i) => [k, i] as const), ...[...history.keys()].map((k, i) => [k, quantities.length + i] as const)]);
+  const historyKeys = [...history.keys()];
+  const values = new Float64Array(slot.size);
+  const formulas = q.kpis.map((k) => {
+    const inputs = Object.entries(k.inputs(q.options)).map(([name, x]) => [name, slot.get(quantityKey(x))!] as const);
+    return { id: k.id, inputs, v: {} as Record<string, number>, compute: k.compute };
+  });
+  const pointOf = (ts: string): Point => {
+    const point = { ts } as Point;
+    for (const f of formulas) {
+      for (const [name, i] of f.inputs) f.v[name] = values[i]!;
+      point[f.id] = f.compute(f.v, q.options);
+    }
+    return point;
   };
-  const none: Merged = { m: emptyMeasures(), keyed: new Map() };
-  const empty = kpisOf(none);
+  const isoOf = windows.map((w) => new Date(w).toISOString());
   const series: Series[] = [];
-  for (const [key, byTs] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const values = JSON.parse(key) as string[];
-    const group = Object.fromEntries(dims.map((d, i) => [d, values[i] === '' ? null : values[i]!]));
-    const pastOf = past.get(key);
-    const points = windows.map((w) => {
-      const merged = byTs.get(w);
-      const values = history.size > 0 ? kpisOf(merged ?? none, pastOf?.get(w)) : merged ? kpisOf(merged) : empty;
-      const point = { ts: new Date(w).toISOString(), ...values } as Point;
+  for (const g of [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const raw = JSON.parse(g.key) as string[];
+    const group = Object.fromEntries(dims.map((d, i) => [d, raw[i] === '' ? null : raw[i]!]));
+    const pastOf = past.get(g.key);
+    const counts = topics?.get(g.key);
+    const points = windows.map((w, wi) => {
+      const r = g.rows[wi]!;
+      for (let i = 0; i < valueCols.length; i++) values[i] = r < 0 ? 0 : valueCols[i]![r]!;
+      if (historyKeys.length > 0) {
+        const before = pastOf?.get(w);
+        historyKeys.forEach((k, i) => (values[quantities.length + i] = before?.get(k) ?? 0));
+      }
+      const point = pointOf(isoOf[wi]!);
       if (topics) {
-        const counts = topics.get(key);
         const before = read.merge ? topics.previousStart : zonedWindowStart(w - 1, q.granularity, tz);
         point[TOP_TOPICS_ID] = rankTopics(counts?.get(w) ?? new Map(), counts?.get(before) ?? new Map(), q.topTopics!);
       }
@@ -154,16 +201,6 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     series.push({ group, points });
   }
   return series;
-}
-
-function toMeasures(r: Record<string, unknown>, columns: string[]): Measures {
-  const m = emptyMeasures() as unknown as Record<string, number | Map<number, number>>;
-  for (const c of columns) {
-    const v = r[c];
-    if (COLUMN_KIND.get(c) !== 'waitmap') m[c] = Number(v);
-    else m[c] = new Map(Object.entries((v ?? {}) as Record<string, string | number>).map(([k, n]) => [Number(k), Number(n)]));
-  }
-  return m as unknown as Measures;
 }
 
 /**

@@ -1,5 +1,7 @@
-// Placeholder until the twilio adapter lands: no formats, no endpoint.
-import type { RecordFormat, VendorEndpoint } from '../common';
+// Twilio TaskRouter: the workspace event callback and Event Streams, one lifecycle mapping.
+import type { RecordFormat } from '../common';
+import { twilioEventStreamsFormat, twilioTaskRouterFormat } from './formats';
 
-export const twilioFormats: RecordFormat[] = [];
-export const twilioEndpoint: VendorEndpoint | null = null;
+export { twilioEndpoint } from './endpoint';
+
+export const twilioFormats: RecordFormat[] = [twilioTaskRouterFormat, twilioEventStreamsFormat];

@@ -30,6 +30,7 @@ interface SampleDay {
 }
 const SAMPLE_DAYS: SampleDay[] = [
   { vendor: 'amazon-connect', files: [{ format: 'amazon-connect', path: 'amazon-connect/sample-day.jsonl' }, { format: 'amazon-connect', path: 'amazon-connect/sample-day-agents.jsonl' }] },
+  { vendor: 'twilio', files: [{ format: 'twilio-event-streams', path: 'twilio/sample-day.jsonl' }] },
   { vendor: 'genesys', files: [{ format: 'genesys-conversation', path: 'genesys/sample-day.jsonl' }] },
   {
     vendor: 'zendesk',

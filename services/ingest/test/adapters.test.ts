@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +23,12 @@ const fixtures = new URL('../../../packages/adapters/test/fixtures/', import.met
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(path, fixtures), 'utf8')) as Record<string, unknown>;
 const FIREHOSE_KEY = 'fh-access-key-acme-0001';
 const API_KEY = 'sbk_test-key-of-globex-0001';
+const TWILIO_TOKEN = 'twilio-auth-token-acme-01';
+const ZENDESK_SECRET = 'zendesk-signing-secret-initech';
 const credentials: AdapterCredential[] = [
   { tenant: 'acme', vendor: 'amazon-connect', secret: FIREHOSE_KEY },
+  { tenant: 'acme', vendor: 'twilio', secret: TWILIO_TOKEN },
+  { tenant: 'initech', vendor: 'zendesk', secret: ZENDESK_SECRET },
   { tenant: 'initech', vendor: 'amazon-connect', secret: 'fh-access-key-initech-01' },
 ];
 
@@ -206,5 +210,41 @@ describe('POST /v1/adapters/{vendor}: routing and credentials', () => {
     expect(got.map((g) => g.event.tenant_id)).toEqual(want.map(() => 'globex'));
     // and no delivery of the refused attempts arrived
     expect(got).toHaveLength(want.length);
+  });
+});
+
+describe('signed webhooks through the route: the signature names the tenant', () => {
+  /** Twilio's scheme, computed here independently: base64 HMAC-SHA1 of the URL and the sorted POST params. */
+  const twilioSignature = (url: string, params: Record<string, string>) =>
+    createHmac('sha1', TWILIO_TOKEN).update(url + Object.keys(params).sort().map((k) => k + params[k]).join('')).digest('base64');
+
+  it('twilio: a signed workspace callback is answered 204 and published for acme; a forged one is 401', async () => {
+    const callbacks = JSON.parse(readFileSync(new URL('twilio/callback-voice-call.json', fixtures), 'utf8')) as Record<string, string>[];
+    const sid = `WT${randomUUID().replaceAll('-', '')}`;
+    const created: Record<string, string> = { ...callbacks.find((c) => c.EventType === 'task.created')!, TaskSid: sid, ResourceSid: sid };
+    const url = `${open.http.url}/v1/adapters/twilio`;
+    const form = new URLSearchParams(created).toString();
+    const signed = await fetch(url, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(url, created) } });
+    expect(signed.status, await signed.clone().text()).toBe(204);
+    const got = await tap.until(() => tap.events.filter((e) => e.event.contact_id === created.TaskSid), 1);
+    expect(got.map((g) => [g.event.tenant_id, g.event.type, g.event.source])).toEqual([['acme', 'contact_created', 'twilio']]);
+    const forged = await fetch(url, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(`${url}?x=1`, created) } });
+    expect(forged.status).toBe(401);
+  });
+
+  it('zendesk: a signed webhook lands in initech; a stale or wrong signature is 401', async () => {
+    const hooks = JSON.parse(readFileSync(new URL('zendesk/webhooks.json', fixtures), 'utf8')) as Record<string, Record<string, unknown>>;
+    const ticket = String(Math.floor(Math.random() * 1e9));
+    const created = JSON.parse(JSON.stringify(hooks.created).replaceAll('"2002"', `"${ticket}"`).replaceAll('zen:ticket:2002', `zen:ticket:${ticket}`)) as Record<string, unknown>;
+    const body = JSON.stringify(created);
+    const sign = (ts: string, secret = ZENDESK_SECRET) => createHmac('sha256', secret).update(ts + body).digest('base64');
+    const now = new Date().toISOString();
+    const ok = await post(open.http.url, 'zendesk', body, { 'x-zendesk-webhook-signature': sign(now), 'x-zendesk-webhook-signature-timestamp': now });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const got = await tap.until(() => tap.events.filter((e) => e.event.contact_id === ticket), 1);
+    expect(got.map((g) => [g.event.tenant_id, g.event.type])).toEqual([['initech', 'contact_created']]);
+    const stale = new Date(Date.now() - 3_600_000).toISOString();
+    expect((await post(open.http.url, 'zendesk', body, { 'x-zendesk-webhook-signature': sign(stale), 'x-zendesk-webhook-signature-timestamp': stale })).status).toBe(401);
+    expect((await post(open.http.url, 'zendesk', body, { 'x-zendesk-webhook-signature': sign(now, 'another-secret-000'), 'x-zendesk-webhook-signature-timestamp': now })).status).toBe(401);
   });
 });

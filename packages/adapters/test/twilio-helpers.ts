@@ -1,8 +1,8 @@
 // Shared by the twilio tests: fixtures, a runner that validates every event it maps the way
 // the ingest route does, and a builder for expected events.
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
-import { makeEvent, validateEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
+import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
+import { expectRouteAccepts } from './route-validation';
 import { MemoryState, mapRecords, type AdapterState, type DeliveryOutcome, type RecordFormat } from '../src/common';
 import { twilioFormats } from '../src/twilio/index';
 
@@ -25,10 +25,7 @@ export function jsonLines(name: string): Record<string, unknown>[] {
 
 /** every event an adapter emits must pass what POST /v1/adapters runs on it */
 export function expectValid(events: ContactEvent[]): void {
-  for (const e of events) {
-    const r = validateEvent(e, 0, { defaultTenant: TENANT, requiredTenant: TENANT, now: NOW, defaultSource: 'twilio' });
-    expect(r.ok ? [] : r.errors, `event ${e.event_id}`).toEqual([]);
-  }
+  expectRouteAccepts(events, TENANT, 'twilio', NOW);
 }
 
 export function run(format: RecordFormat, records: unknown[], opts: { state?: AdapterState; options?: Record<string, unknown> } = {}): DeliveryOutcome {

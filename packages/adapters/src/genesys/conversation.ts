@@ -9,7 +9,7 @@ import { customerAddress, customerKey } from './customer';
 import { SOURCE, addressKey, channelOf, directionOf, isContactMedia, isTransferDisconnect } from './enums';
 import { createdId, messageId, sessionFactId, surveyId } from './ids';
 import { genesysOptions, queueName, wrapupName, type GenesysOptions } from './options';
-import { metric, metricSum, parseConversation, type ConversationRecord, type Participant, type Segment, type Session } from './record';
+import { metric, parseConversation, type ConversationRecord, type Participant, type Segment, type Session } from './record';
 
 interface Leg {
   p: Participant;

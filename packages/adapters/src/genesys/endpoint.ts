@@ -3,7 +3,7 @@
 // add a fixed header to each request. So the credential is a shared token in
 // X-Switchboard-Token (an EventBridge connection of type "API key" with that header name);
 // Authorization stays free for the API-key auth in front of the route.
-import { RecordError, safeEqual, type DeliveryOutcome, type HttpDelivery, type MapContext, type RecordFormat, type VendorEndpoint } from '../common';
+import { RecordError, mapRecords, safeEqual, type DeliveryOutcome, type HttpDelivery, type MapContext, type RecordFormat, type VendorEndpoint } from '../common';
 import { SOURCE } from './enums';
 import { isNotification } from './detail-event';
 
@@ -44,6 +44,15 @@ function isConversationRecord(r: unknown): boolean {
 }
 
 export function makeGenesysEndpoint(conversation: RecordFormat, detailEvent: RecordFormat): VendorEndpoint {
+  // one delivery may mix detail events and conversation records: each record says which it is
+  const either: RecordFormat = {
+    ...conversation,
+    map(record, ctx) {
+      const format = isNotification(record) ? detailEvent : isConversationRecord(record) ? conversation : null;
+      if (!format) throw new RecordError('neither a Genesys detail event ({topicName, eventBody} or EventBridge) nor a conversation detail record');
+      return format.map(record, ctx);
+    },
+  };
   return {
     vendor: 'genesys',
     source: SOURCE,
@@ -57,23 +66,7 @@ export function makeGenesysEndpoint(conversation: RecordFormat, detailEvent: Rec
     },
 
     handle(d: HttpDelivery, ctx: MapContext): DeliveryOutcome {
-      const out: DeliveryOutcome = { events: [], ignored: 0, rejected: [] };
-      parseGenesysBody(d.rawBody).forEach((record, index) => {
-        const format = isNotification(record) ? detailEvent : isConversationRecord(record) ? conversation : null;
-        if (!format) {
-          out.rejected.push({ index, reason: 'neither a Genesys detail event ({topicName, eventBody} or EventBridge) nor a conversation detail record' });
-          return;
-        }
-        try {
-          const m = format.map(record, ctx);
-          out.events.push(...m.events);
-          out.ignored += m.ignored;
-        } catch (err) {
-          if (err instanceof RecordError) out.rejected.push({ index, reason: err.reason });
-          else throw err;
-        }
-      });
-      return out;
+      return mapRecords(either, parseGenesysBody(d.rawBody), ctx);
     },
 
     // EventBridge retries only on 429 and 5xx: a record we cannot map is reported, not retried

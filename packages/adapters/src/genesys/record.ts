@@ -162,8 +162,3 @@ export function metric(s: Session, name: string): Metric | null {
   return s.metrics.find((m) => m.name === name) ?? null;
 }
 
-/** the sum of every metric of that name (tTalk, tHeld come once per segment), or null if none */
-export function metricSum(s: Session, name: string): number | null {
-  const ms = s.metrics.filter((m) => m.name === name);
-  return ms.length === 0 ? null : ms.reduce((n, m) => n + m.value, 0);
-}

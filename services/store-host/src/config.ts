@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { portSchema, stateDirSchema } from '@switchboard/service-kit';
+
+export const storeHostEnvSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  /** ClickHouse's own HTTP port, so CLICKHOUSE_URL=http://127.0.0.1:8123 reads as it would for a server */
+  PORT: portSchema(8123),
+  SWITCHBOARD_STATE: stateDirSchema,
+  /** the embedded engine's data directory; default <SWITCHBOARD_STATE>/chdb, the one embedded mode uses */
+  STORE_HOST_DATA_DIR: z.string().min(1).optional(),
+  /** statements the engine runs at once; more wait their turn (a 2-core machine gains nothing past a few) */
+  STORE_HOST_MAX_RUNNING: z.coerce.number().int().min(1).max(256).default(8),
+  /** request body limit (INSERT data is held in memory: the engine takes it as one buffer) */
+  STORE_HOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  /** the one user clients authenticate as (ClickHouse's `default`, no password, unless set) */
+  STORE_HOST_USER: z.string().min(1).default('default'),
+  STORE_HOST_PASSWORD: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type StoreHostEnv = z.infer<typeof storeHostEnvSchema>;
+
+export interface StoreHostConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  maxRunning: number;
+  maxBodyBytes: number;
+  user: string;
+  password: string;
+}
+
+export function storeHostConfig(env: StoreHostEnv): StoreHostConfig {
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    dataDir: env.STORE_HOST_DATA_DIR ?? join(env.SWITCHBOARD_STATE, 'chdb'),
+    maxRunning: env.STORE_HOST_MAX_RUNNING,
+    maxBodyBytes: env.STORE_HOST_MAX_BODY_BYTES,
+    user: env.STORE_HOST_USER,
+    password: env.STORE_HOST_PASSWORD,
+  };
+}

@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { REPO_ROOT } from '@switchboard/service-kit';
+import { loadMigrations, migrate, openStore, type Store } from '@switchboard/store';
+import { StoreHost } from '../src';
+
+// @clickhouse/client over HTTP against the store host, as every service uses it with
+// CLICKHOUSE_URL: each statement runs in the embedded engine behind it.
+
+let dir: string;
+let host: StoreHost;
+let store: Store;
+let client: ClickHouseClient;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-store-host-'));
+  host = new StoreHost({
+    config: { host: '127.0.0.1', port: 0, dataDir: join(dir, 'chdb'), maxRunning: 4, maxBodyBytes: 8 * 1024 * 1024, user: 'default', password: '' },
+    log: pino({ level: 'silent' }),
+    metrics: new Registry(),
+  });
+  await host.start();
+  // the services' own client factory, as with CLICKHOUSE_URL
+  store = await openStore({ kind: 'server', url: host.url });
+  client = store.client;
+});
+afterAll(async () => {
+  await store?.close();
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rows = async <T>(query: string, query_params?: Record<string, unknown>, clickhouse_settings?: Record<string, string>) =>
+  (await client.query({ query, query_params, clickhouse_settings, format: 'JSONEachRow' })).json<T>();
+
+async function failure(p: Promise<unknown>): Promise<ClickHouseError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ClickHouseError);
+  return err as ClickHouseError;
+}
+
+describe('store host: ClickHouse over HTTP in front of the embedded engine', () => {
+  it('answers ping (both forms), healthz and readyz', async () => {
+    expect(await client.ping()).toEqual({ success: true });
+    expect(await client.ping({ select: true })).toEqual({ success: true });
+    expect((await fetch(`${host.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${host.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    const [v] = await rows<{ v: string }>('SELECT version() AS v');
+    expect(v!.v).toMatch(/^26\./);
+  });
+
+  it('runs the migrations through it, once', async () => {
+    const applied = await migrate(client);
+    expect(applied).toEqual(loadMigrations().map((m) => m.version));
+    expect(await migrate(client)).toEqual([]);
+    const tables = await rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE {p:String} ORDER BY name`, { p: 'kpi_agg_%' });
+    expect(tables.map((t) => t.name)).toEqual(['kpi_agg_15m', 'kpi_agg_1d', 'kpi_agg_1h', 'kpi_agg_1m', 'kpi_agg_30m', 'kpi_agg_5m']);
+  });
+
+  it('binds parameters as a server does: strings with quotes, tabs and backslashes, arrays, numbers, nulls, dates', async () => {
+    const s = "it's a \t tab, a \\ backslash,\na newline and ünïcode";
+    const [r] = await rows<Record<string, unknown>>(
+      `SELECT {s:String} AS s, {a:Array(String)} AS a, {n:Array(UInt32)} AS n, {u:UInt64} AS u, {x:Nullable(String)} AS x,
+              {t:DateTime64(3, 'UTC')} AS t, length({s:String}) AS len`,
+      { s, a: ["o'neil", 'b,c', '[x]', ''], n: [1, 2, 3], u: '4294967296', x: null, t: new Date('2026-11-22T10:15:03.250Z') },
+    );
+    expect(r).toEqual({ s, a: ["o'neil", 'b,c', '[x]', ''], n: [1, 2, 3], u: 4294967296, x: null, t: '2026-11-22 10:15:03.250', len: Buffer.byteLength(s) });
+  });
+
+  it('keeps each request’s parameters its own when many run at once', async () => {
+    const got = await Promise.all(Array.from({ length: 24 }, (_, i) => rows<{ v: string }>('SELECT {v:String} AS v, sleep(0.01)', { v: `value-${i}` })));
+    expect(got.map((r) => r[0]!.v)).toEqual(Array.from({ length: 24 }, (_, i) => `value-${i}`));
+  });
+
+  it('takes a long URL: a few thousand ids as an Array parameter', async () => {
+    const ids = Array.from({ length: 3000 }, (_, i) => `sim:contact-${i}:answered:${'x'.repeat(20)}`);
+    const [r] = await rows<{ n: number }>('SELECT length({ids:Array(String)}) AS n', { ids });
+    expect(r!.n).toBe(3000);
+  });
+
+  it('deduplicates a repeated insert_deduplication_token, and settings never outlive their request', async () => {
+    await client.command({ query: 'CREATE TABLE dedup (k UInt32, v String) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100' });
+    const insert = (values: object[], token?: string) =>
+      client.insert({ table: 'dedup', values, format: 'JSONEachRow', clickhouse_settings: token ? { insert_deduplication_token: token } : {} });
+    await insert([{ k: 1, v: 'a' }, { k: 2, v: 'b' }], 'batch-1');
+    await insert([{ k: 1, v: 'a' }, { k: 2, v: 'b' }], 'batch-1'); // a replay: dropped
+    await insert([{ k: 3, v: 'c' }], 'batch-2');
+    // no token: had the previous request's token stuck to the engine, this block would be dropped as batch-2
+    await insert([{ k: 4, v: 'd' }]);
+    expect(await rows('SELECT k, v FROM dedup ORDER BY k')).toEqual([{ k: 1, v: 'a' }, { k: 2, v: 'b' }, { k: 3, v: 'c' }, { k: 4, v: 'd' }]);
+    // a setting of one request is not seen by the next
+    const [one] = await rows<{ t: string }>("SELECT getSetting('max_threads') AS t", undefined, { max_threads: '1' });
+    const [next] = await rows<{ t: string }>("SELECT getSetting('max_threads') AS t, getSetting('insert_deduplication_token') AS tok");
+    expect(Number(one!.t)).toBe(1);
+    expect(Number(next!.t)).not.toBe(1);
+    expect(next).toMatchObject({ tok: '' });
+  });
+
+  it('takes gzip-compressed inserts, JSONCompactEachRow with a column list, and an empty stream', async () => {
+    const gz = createClient({ url: host.url, compression: { request: true } });
+    try {
+      await gz.insert({ table: 'dedup', values: [[5, 'e'], [6, 'f']], columns: ['k', 'v'], format: 'JSONCompactEachRow' });
+    } finally {
+      await gz.close();
+    }
+    const { Readable } = await import('node:stream');
+    await client.insert({ table: 'dedup', values: Readable.from([]), format: 'JSONEachRow' });
+    expect(await rows('SELECT count() AS n FROM dedup')).toEqual([{ n: 6 }]);
+  });
+
+  it("uses the client's database", async () => {
+    await client.command({ query: 'CREATE DATABASE IF NOT EXISTS other' });
+    const other = createClient({ url: host.url, database: 'other' });
+    try {
+      await other.command({ query: 'CREATE TABLE here (x UInt8) ENGINE = Memory' });
+      expect(await (await other.query({ query: 'SELECT currentDatabase() AS d', format: 'JSONEachRow' })).json()).toEqual([{ d: 'other' }]);
+    } finally {
+      await other.close();
+    }
+    expect(await rows("SELECT database FROM system.tables WHERE name = 'here'")).toEqual([{ database: 'other' }]);
+  });
+
+  it('reports errors as a server does: ClickHouseError with the code and type', async () => {
+    // the client logs every failed request; these are expected
+    const client = createClient({ url: host.url, log: { level: ClickHouseLogLevel.OFF } });
+    const unknownTable = await failure(client.query({ query: 'SELECT * FROM nowhere' }));
+    expect(unknownTable).toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
+    expect(await failure(client.command({ query: 'SELEC 1' }))).toMatchObject({ code: '62', type: 'SYNTAX_ERROR' });
+    expect(await failure(client.query({ query: 'SELECT 1', clickhouse_settings: { no_such_setting: 1 } as Record<string, number> }))).toMatchObject({ code: '115', type: 'UNKNOWN_SETTING' });
+    expect(await failure(client.insert({ table: 'dedup', values: [{ k: 'not a number' }], format: 'JSONEachRow' }))).toMatchObject({ type: expect.stringMatching(/^CANNOT_PARSE/) });
+    expect(await failure(client.query({ query: 'SELECT {v:UInt8}' }))).toMatchObject({ code: '456', type: 'UNKNOWN_QUERY_PARAMETER' });
+    // what the host does not do is refused by name
+    expect(await failure(client.query({ query: 'SELECT 1', session_id: 'abc' }))).toMatchObject({ code: '48', type: 'NOT_IMPLEMENTED' });
+    const wrongPassword = createClient({ url: host.url, username: 'default', password: 'guess', log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      expect(await failure(wrongPassword.query({ query: 'SELECT 1' }))).toMatchObject({ code: '516', type: 'AUTHENTICATION_FAILED' });
+    } finally {
+      await wrongPassword.close();
+    }
+    const raw = await fetch(`${host.url}/?query=${encodeURIComponent('CREATE TABLE ro (x UInt8) ENGINE = Memory')}`);
+    expect(raw.headers.get('x-clickhouse-exception-code')).toBe('164'); // GET is read-only, as on a server
+    const play = await fetch(`${host.url}/play`);
+    expect(play.status).toBe(404);
+    expect(await play.text()).toMatch(/^Code: 48\. DB::Exception: store host: no handler for GET \/play.*\(NOT_IMPLEMENTED\)/);
+    await client.close();
+  });
+
+  it('owns its data directory: a second store host on it is refused', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/store-host/src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: '0', STORE_HOST_DATA_DIR: join(dir, 'chdb'), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/Another server instance in same directory is already running/);
+  }, 60_000);
+});

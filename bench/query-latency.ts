@@ -3,11 +3,15 @@
 // Loads 30 days × BENCH_QUERY_QUEUES (50) queues of 15-minute KPI rows and 7 days of realtime
 // state into embedded ClickHouse (chDB, in this process, as in single-node mode), starts the
 // query service on it, and measures client-side latency (request sent → JSON body parsed) of
-//  - /v1/kpis: 30 days × all queues at 15m, 5 KPIs, group_by=queue_id
-//    (2,880 windows × 50 queues = 144,000 points per answer);
-//  - /v1/realtime: per queue, default 168 h lookback;
-// BENCH_QUERY_REQUESTS (200) sequential requests per endpoint per round, BENCH_QUERY_ROUNDS (3)
-// rounds, after a warm-up; p50/p99 per round and the median of the rounds.
+// /v1/kpis for 30 days at 15m with 5 KPIs (BENCH_QUERY_KPIS) in three shapes, since "30 days ×
+// 50 queues" reads either way:
+//  - center: no group_by, one series for the whole center (2,880 points);
+//  - one_queue: the same filtered to one queue (filter.queue_id, 2,880 points);
+//  - by_queue: group_by=queue_id (50 series × 2,880 points = 144,000 points, ~17 MB);
+// and /v1/realtime per queue (default 168 h lookback).
+// Per round, BENCH_QUERY_REQUESTS (200) sequential requests of each shape (by_queue:
+// BENCH_QUERY_KPIS_REQUESTS, 30), BENCH_QUERY_ROUNDS (3) rounds after a warm-up; p50/p99 and
+// CPU per request (p50) per shape and round, and the median of the rounds.
 //
 // Data: one simulated day (the simulator, BENCH_QUERY_ARRIVALS_PER_HOUR arrivals/h over the
 // queues, ending now) is folded by the aggregator's own aggregateMinuteRows and merged into
@@ -25,14 +29,15 @@ import { createQuery, parseKpiQuery, readKpis } from '@switchboard/query';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
 import { defaultQueues, generateEvents } from '@switchboard/simulator';
 import { migrate, openStore } from '@switchboard/store';
+import type { ClickHouseClient } from '@clickhouse/client';
 
 const QUEUES = Number(process.env.BENCH_QUERY_QUEUES ?? 50);
 const DAYS = Number(process.env.BENCH_QUERY_DAYS ?? 30);
 const STATE_DAYS = 7;
-const ARRIVALS_PER_HOUR = Number(process.env.BENCH_QUERY_ARRIVALS_PER_HOUR ?? 2000);
+const ARRIVALS_PER_HOUR = Number(process.env.BENCH_QUERY_ARRIVALS_PER_HOUR ?? 1000);
 const REQUESTS = Number(process.env.BENCH_QUERY_REQUESTS ?? 200);
-/** requests per round of /v1/kpis (default REQUESTS); each answer is ~17 MB at the full size */
-const KPIS_REQUESTS = Number(process.env.BENCH_QUERY_KPIS_REQUESTS ?? REQUESTS);
+/** requests per round of the grouped /v1/kpis shape: each answer is ~17 MB */
+const KPIS_REQUESTS = Number(process.env.BENCH_QUERY_KPIS_REQUESTS ?? 30);
 const ROUNDS = Number(process.env.BENCH_QUERY_ROUNDS ?? 3);
 const KPIS = (process.env.BENCH_QUERY_KPIS ?? 'offered,answered,service_level,asa_ms,abandonment_rate').split(',');
 const DAY = 86_400_000;
@@ -59,6 +64,67 @@ function quarterRows(minute: AggregateRow[]): AggregateRow[] {
   return [...out.values()];
 }
 
+/**
+ * Loads the data (see the top of this file) and returns what was loaded; the events and rows
+ * are dropped when it returns, so the measured process holds what a query service would.
+ */
+async function loadData(client: ClickHouseClient, now: number): Promise<Record<string, unknown>> {
+  const dayStart = windowStart(now, '15m') - DAY;
+  const t0 = Date.now();
+  const events = generateEvents({
+    seed: 'bench-query', tenantId: tenant, start: dayStart, durationMs: DAY, queues: defaultQueues(QUEUES), arrivalsPerHour: ARRIVALS_PER_HOUR,
+  }).filter((e) => e.occurred_at < now);
+  const tGen = Date.now();
+  const quarter = quarterRows(aggregateMinuteRows(events));
+  const tFold = Date.now();
+  // one day through the client (JSON, as the aggregator writes) into a staging copy of the
+  // table, then copied into kpi_agg_15m inside ClickHouse 30 times, a day apart: parsing
+  // 56-column rows is the slow part of a load
+  const columns = Object.keys(toInsertRow(quarter[0]!)) as [string, ...string[]];
+  await client.command({ query: 'CREATE TABLE bench_day AS kpi_agg_15m' });
+  for (let i = 0; i < quarter.length; i += 20_000) {
+    const values = quarter.slice(i, i + 20_000).map((r) => { const o = toInsertRow(r); return columns.map((c) => o[c]); });
+    await client.insert({ table: 'bench_day', values, columns, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `bench-day-${i}` } });
+  }
+  for (let d = 0; d < DAYS; d++) {
+    await client.command({
+      query: `INSERT INTO kpi_agg_15m SELECT * REPLACE (bucket - toIntervalDay(${d}) AS bucket) FROM bench_day`,
+      clickhouse_settings: { insert_deduplication_token: `bench-15m-${d}` },
+    });
+    if (process.env.BENCH_QUERY_DEBUG) console.log('copied day', d, (await (await client.query({ query: 'SELECT count() AS n FROM kpi_agg_15m', format: 'JSONEachRow' })).json()));
+  }
+  await client.command({ query: 'DROP TABLE bench_day' });
+  const tKpi = Date.now();
+  // state in hourly batches (the aggregator writes every 2 s; hourly keeps the load short and
+  // still leaves a contact's rows in several parts for the merges and the reads to handle)
+  const writer = new StateWriter(client);
+  for (let d = STATE_DAYS - 1; d >= 0; d--) {
+    const byHour = new Map<number, typeof events>();
+    for (const e of events) {
+      const shifted = { ...e, contact_id: `${e.contact_id}~${d}`, event_id: `${e.event_id}~${d}`, occurred_at: e.occurred_at - d * DAY };
+      const h = Math.floor(shifted.occurred_at / 3_600_000);
+      if (!byHour.has(h)) byHour.set(h, []);
+      byHour.get(h)!.push(shifted);
+    }
+    for (const [h, batch] of byHour) await writer.write(batch, `bench-state-${d}-${h}`);
+  }
+  const tState = Date.now();
+  // a live table is merged in the background; let it settle as it would between writes
+  await client.command({ query: 'OPTIMIZE TABLE kpi_agg_15m FINAL' });
+  const tOpt = Date.now();
+  const count = async (sql: string) => Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+  return {
+    simulated_events_one_day: events.length,
+    rows_15m_one_day: quarter.length,
+    rows_kpi_agg_15m: await count('SELECT count() AS n FROM kpi_agg_15m'),
+    parts_kpi_agg_15m: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'kpi_agg_15m'`),
+    parts_contact_state: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'contact_state'`),
+    rows_contact_state: await count('SELECT count() AS n FROM contact_state'),
+    rows_agent_state: await count('SELECT count() AS n FROM agent_state'),
+    load_s: { simulate: round1((tGen - t0) / 1000), fold: round1((tFold - tGen) / 1000), insert_15m: round1((tKpi - tFold) / 1000), state: round1((tState - tKpi) / 1000), optimize: round1((tOpt - tState) / 1000) },
+  };
+}
+
 export async function runQueryLatency(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-query-'));
   const log = pino({ level: 'warn' });
@@ -67,62 +133,7 @@ export async function runQueryLatency(): Promise<void> {
   try {
     await migrate(store.client);
     const now = Date.now();
-    const dayStart = windowStart(now, '15m') - DAY;
-
-    // ---- load ---------------------------------------------------------------------------
-    const t0 = Date.now();
-    const events = generateEvents({
-      seed: 'bench-query', tenantId: tenant, start: dayStart, durationMs: DAY, queues: defaultQueues(QUEUES), arrivalsPerHour: ARRIVALS_PER_HOUR,
-    }).filter((e) => e.occurred_at < now);
-    const tGen = Date.now();
-    const quarter = quarterRows(aggregateMinuteRows(events));
-    const tFold = Date.now();
-    // one day through the client (JSON, as the aggregator writes) into a staging copy of the
-    // table, then copied into kpi_agg_15m inside ClickHouse 30 times, a day apart: parsing
-    // 56-column rows is the slow part of a load
-    const columns = Object.keys(toInsertRow(quarter[0]!)) as [string, ...string[]];
-    await store.client.command({ query: 'CREATE TABLE bench_day AS kpi_agg_15m' });
-    for (let i = 0; i < quarter.length; i += 20_000) {
-      const values = quarter.slice(i, i + 20_000).map((r) => { const o = toInsertRow(r); return columns.map((c) => o[c]); });
-      await store.client.insert({ table: 'bench_day', values, columns, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `bench-day-${i}` } });
-    }
-    for (let d = 0; d < DAYS; d++) {
-      await store.client.command({
-        query: `INSERT INTO kpi_agg_15m SELECT * REPLACE (bucket - toIntervalDay(${d}) AS bucket) FROM bench_day`,
-        clickhouse_settings: { insert_deduplication_token: `bench-15m-${d}` },
-      });
-      if (process.env.BENCH_QUERY_DEBUG) console.log('copied day', d, (await (await store.client.query({ query: 'SELECT count() AS n FROM kpi_agg_15m', format: 'JSONEachRow' })).json()));
-    }
-    await store.client.command({ query: 'DROP TABLE bench_day' });
-    const tKpi = Date.now();
-    // state in hourly batches (the aggregator writes every 2 s; hourly keeps the load short and
-    // still leaves a contact's rows in several parts for the merges and the reads to handle)
-    const writer = new StateWriter(store.client);
-    for (let d = STATE_DAYS - 1; d >= 0; d--) {
-      const byHour = new Map<number, typeof events>();
-      for (const e of events) {
-        const shifted = { ...e, contact_id: `${e.contact_id}~${d}`, event_id: `${e.event_id}~${d}`, occurred_at: e.occurred_at - d * DAY };
-        const h = Math.floor(shifted.occurred_at / 3_600_000);
-        if (!byHour.has(h)) byHour.set(h, []);
-        byHour.get(h)!.push(shifted);
-      }
-      for (const [h, batch] of byHour) await writer.write(batch, `bench-state-${d}-${h}`);
-    }
-    const tState = Date.now();
-    // a live table is merged in the background; let it settle as it would between writes
-    await store.client.command({ query: 'OPTIMIZE TABLE kpi_agg_15m FINAL' });
-    const tOpt = Date.now();
-    const count = async (sql: string) => Number((await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
-    const load = {
-      simulated_events_one_day: events.length,
-      rows_15m_one_day: quarter.length,
-      rows_kpi_agg_15m: await count('SELECT count() AS n FROM kpi_agg_15m'),
-      parts_kpi_agg_15m: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'kpi_agg_15m'`),
-      parts_contact_state: await count(`SELECT count() AS n FROM system.parts WHERE active AND table = 'contact_state'`),
-      rows_contact_state: await count('SELECT count() AS n FROM contact_state'),
-      rows_agent_state: await count('SELECT count() AS n FROM agent_state'),
-      load_s: { simulate: round1((tGen - t0) / 1000), fold: round1((tFold - tGen) / 1000), insert_15m: round1((tKpi - tFold) / 1000), state: round1((tState - tKpi) / 1000), optimize: round1((tOpt - tState) / 1000) },
-    };
+    const load = await loadData(store.client, now);
     console.log('load', JSON.stringify(load));
 
     // ---- serve and measure --------------------------------------------------------------
@@ -131,39 +142,47 @@ export async function runQueryLatency(): Promise<void> {
     createQuery({ store, http, metrics, tenantOf: headerTenantResolver(tenant) });
     await http.start();
     const to = windowStart(now, '15m') + 15 * 60_000;
-    const kpisUrl = `${http.url}/v1/kpis?metrics=${KPIS.join(',')}&from=${new Date(to - DAYS * DAY).toISOString()}&to=${new Date(to).toISOString()}&granularity=15m&group_by=queue_id`;
-    const realtimeUrl = `${http.url}/v1/realtime?group_by=queue_id`;
+    const kpis = `${http.url}/v1/kpis?metrics=${KPIS.join(',')}&from=${new Date(to - DAYS * DAY).toISOString()}&to=${new Date(to).toISOString()}&granularity=15m`;
+    const oneQueue = defaultQueues(QUEUES)[Math.min(2, QUEUES - 1)]!.id;
+    const shapes = [
+      { name: 'kpis_center', url: kpis, requests: REQUESTS },
+      { name: 'kpis_one_queue', url: `${kpis}&filter.queue_id=${encodeURIComponent(oneQueue)}`, requests: REQUESTS },
+      { name: 'kpis_by_queue', url: `${kpis}&group_by=queue_id`, requests: KPIS_REQUESTS },
+      { name: 'realtime_by_queue', url: `${http.url}/v1/realtime?group_by=queue_id`, requests: REQUESTS },
+    ];
     // wall time as a client sees it, and this process's CPU time (the service, chDB's threads
     // and the client's JSON parsing): on a shared machine the wall time includes waiting for a core
-    const time = async (url: string): Promise<{ ms: number; cpuMs: number; body: unknown }> => {
+    const time = async (url: string): Promise<{ ms: number; cpuMs: number; body: unknown; bytes: number }> => {
       const c = process.cpuUsage();
       const s = performance.now();
       const r = await fetch(url);
-      const body = await r.json();
-      if (!r.ok) throw new Error(`${url}: ${r.status} ${JSON.stringify(body).slice(0, 500)}`);
+      const text = await r.text();
+      const body = JSON.parse(text) as unknown;
+      if (!r.ok) throw new Error(`${url}: ${r.status} ${text.slice(0, 500)}`);
       const cpu = process.cpuUsage(c);
-      return { ms: performance.now() - s, cpuMs: (cpu.user + cpu.system) / 1000, body };
+      return { ms: performance.now() - s, cpuMs: (cpu.user + cpu.system) / 1000, body, bytes: Buffer.byteLength(text) };
     };
-    const kpisBody = (await time(kpisUrl)).body as { series: { points: unknown[] }[] };
-    const realtimeBody = (await time(realtimeUrl)).body as { groups: { contacts_in_queue: number; open_backlog: number; agents_logged_in: number }[] };
-    const answer = {
-      kpis_series: kpisBody.series.length,
-      kpis_points: kpisBody.series.reduce((n, s) => n + s.points.length, 0),
-      kpis_bytes: JSON.stringify(kpisBody).length,
-      realtime_groups: realtimeBody.groups.length,
-      realtime_in_queue: realtimeBody.groups.reduce((n, g) => n + g.contacts_in_queue, 0),
-      realtime_open_backlog: realtimeBody.groups.reduce((n, g) => n + g.open_backlog, 0),
-      realtime_agents_logged_in: realtimeBody.groups.reduce((n, g) => n + g.agents_logged_in, 0),
-    };
-    console.log('answers', JSON.stringify(answer));
-    for (let i = 0; i < 3; i++) {
-      await time(kpisUrl);
-      await time(realtimeUrl);
+    const answer: Record<string, unknown> = {};
+    for (const shape of shapes) {
+      const { body, bytes } = await time(shape.url);
+      if (shape.name.startsWith('kpis')) {
+        const series = (body as { series: { points: unknown[] }[] }).series;
+        answer[shape.name] = { series: series.length, points: series.reduce((n, x) => n + x.points.length, 0), bytes };
+      } else {
+        const groups = (body as { groups: { contacts_in_queue: number; open_backlog: number; agents_logged_in: number }[] }).groups;
+        answer[shape.name] = {
+          groups: groups.length, bytes,
+          in_queue: groups.reduce((n, g) => n + g.contacts_in_queue, 0),
+          open_backlog: groups.reduce((n, g) => n + g.open_backlog, 0),
+          agents_logged_in: groups.reduce((n, g) => n + g.agents_logged_in, 0),
+        };
+      }
+      for (let i = 0; i < 3; i++) await time(shape.url);
     }
-    // where a /v1/kpis answer's time goes: the reader alone (SQL + formulas), then the answer
-    // serialized as the service would; the rest of the HTTP time is transfer and client parsing
-    const url = new URL(kpisUrl);
-    const q = parseKpiQuery(Object.fromEntries(url.searchParams));
+    console.log('answers', JSON.stringify(answer));
+    // where a grouped /v1/kpis answer's time goes: the reader alone (SQL + formulas), then the
+    // answer serialized as the service would; the rest of the HTTP time is transfer and client parsing
+    const q = parseKpiQuery(Object.fromEntries(new URL(shapes[2]!.url).searchParams));
     const reader: number[] = [];
     const serialize: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -174,32 +193,33 @@ export async function runQueryLatency(): Promise<void> {
       JSON.stringify({ series });
       serialize.push(performance.now() - s2);
     }
-    console.log('kpis breakdown', JSON.stringify({ read_kpis_ms: reader.map(round1), json_stringify_ms: serialize.map(round1) }));
-    const rounds: { kpis_p50: number; kpis_p99: number; kpis_cpu_p50: number; realtime_p50: number; realtime_p99: number; realtime_cpu_p50: number }[] = [];
+    console.log('kpis_by_queue breakdown', JSON.stringify({ read_kpis_ms: reader.map(round1), json_stringify_ms: serialize.map(round1) }));
+
+    type Figures = { p50: number; p99: number; cpu_p50: number };
+    const rounds: Record<string, Figures>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const k: { ms: number; cpuMs: number }[] = [];
-      const rt: { ms: number; cpuMs: number }[] = [];
-      for (let i = 0; i < KPIS_REQUESTS; i++) k.push(await time(kpisUrl));
-      for (let i = 0; i < REQUESTS; i++) rt.push(await time(realtimeUrl));
-      const ms = (xs: { ms: number }[]) => xs.map((x) => x.ms);
-      const cpu = (xs: { cpuMs: number }[]) => xs.map((x) => x.cpuMs);
-      const round = {
-        kpis_p50: round1(percentile(ms(k), 50)), kpis_p99: round1(percentile(ms(k), 99)), kpis_cpu_p50: round1(percentile(cpu(k), 50)),
-        realtime_p50: round1(percentile(ms(rt), 50)), realtime_p99: round1(percentile(ms(rt), 99)), realtime_cpu_p50: round1(percentile(cpu(rt), 50)),
-      };
-      console.log(`round ${r + 1}`, JSON.stringify(round), `(${k.length} + ${rt.length} requests)`);
+      const round: Record<string, Figures> = {};
+      for (const shape of shapes) {
+        const xs: { ms: number; cpuMs: number }[] = [];
+        for (let i = 0; i < shape.requests; i++) xs.push(await time(shape.url));
+        round[shape.name] = {
+          p50: round1(percentile(xs.map((x) => x.ms), 50)), p99: round1(percentile(xs.map((x) => x.ms), 99)), cpu_p50: round1(percentile(xs.map((x) => x.cpuMs), 50)),
+        };
+      }
+      console.log(`round ${r + 1}`, JSON.stringify(round), `load average ${loadavg().map((x) => round1(x)).join(' ')}`);
       rounds.push(round);
     }
+    const figures = Object.fromEntries(shapes.map((shape) => [shape.name, {
+      requests_per_round: shape.requests,
+      p50_ms: median(rounds.map((r) => r[shape.name]!.p50)),
+      p99_ms: median(rounds.map((r) => r[shape.name]!.p99)),
+      cpu_p50_ms: median(rounds.map((r) => r[shape.name]!.cpu_p50)),
+      rounds_p50_p99_ms: rounds.map((r) => `${r[shape.name]!.p50}/${r[shape.name]!.p99}`).join(' · '),
+    }]));
     const report = {
-      queues: QUEUES, days: DAYS, kpis: KPIS, kpis_requests_per_round: KPIS_REQUESTS, realtime_requests_per_round: REQUESTS, rounds: ROUNDS,
-      ...load, ...answer,
-      kpis_p50_ms: median(rounds.map((r) => r.kpis_p50)),
-      kpis_p99_ms: median(rounds.map((r) => r.kpis_p99)),
-      kpis_cpu_p50_ms: median(rounds.map((r) => r.kpis_cpu_p50)),
-      realtime_p50_ms: median(rounds.map((r) => r.realtime_p50)),
-      realtime_p99_ms: median(rounds.map((r) => r.realtime_p99)),
-      realtime_cpu_p50_ms: median(rounds.map((r) => r.realtime_cpu_p50)),
-      load_average_1m_at_end: Math.round(loadavg()[0]! * 10) / 10,
+      queues: QUEUES, days: DAYS, kpis: KPIS, one_queue: oneQueue, rounds: ROUNDS,
+      ...load, answers: answer, ...figures,
+      load_average_1m_at_end: round1(loadavg()[0]!),
       target_p99_ms: 100,
     };
     console.log('\nSwitchboard query-latency bench (embedded ClickHouse, through HTTP; medians of the rounds)');

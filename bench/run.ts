@@ -2,7 +2,8 @@
 // processes, and this script reports sustained events/s end to end, the aggregator's events
 // per CPU-second, p50/p99 freshness (event sent → visible in /v1/kpis) and peak RSS.
 // Env: BENCH_EPS (22000), BENCH_DURATION_S (60), BENCH_PARTITIONS (6), BENCH_QUEUES (20).
-// `npm run bench -- query` runs the query-latency bench instead (bench/query-latency.ts).
+// `npm run bench -- query` runs the query-latency bench instead (bench/query-latency.ts),
+// `npm run bench -- recovery` the recovery time after a SIGKILL under load (bench/recovery.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -240,14 +241,21 @@ async function main() {
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-// `npm run bench -- query`: query latency instead (bench/query-latency.ts)
+// `npm run bench -- query`: query latency instead (bench/query-latency.ts);
+// `npm run bench -- recovery`: recovery after a SIGKILL under load (bench/recovery.ts)
 const entry = process.argv[2] === 'query'
   ? async () => {
     rmSync(state, { recursive: true, force: true });
     await (await import('./query-latency')).runQueryLatency();
     process.exit(0);
   }
-  : main;
+  : process.argv[2] === 'recovery'
+    ? async () => {
+      rmSync(state, { recursive: true, force: true });
+      await (await import('./recovery')).runRecovery();
+      process.exit(0);
+    }
+    : main;
 entry().catch((err) => {
   console.error(err);
   rmSync(state, { recursive: true, force: true });

@@ -16,17 +16,21 @@ export interface Series {
 const COLUMN_KIND = new Map<string, AggregateKind>(AGGREGATE_COLUMNS.map((c) => [c.name, c.kind]));
 
 /** quantities read from one window's merged row (all but the history ones) */
-type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' }>;
+export type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' }>;
 
 /**
  * SQL of a window quantity over the rows of one (window, group), the same number
- * `evalQuantity` gives over their merged measures (the unit tests' path): sums and maxima of
- * the scalar columns; counts of a wait map up to a threshold summed row by row (a filtered sum
- * of each row's map adds up to the filtered sum of the merged map, without merging maps);
- * percentiles and key-map counts over the merged map (sumMap). Every value is cast to Float64,
- * what the formulas compute with (an integer above 2^53 rounds as Number() would round it), so
- * the answer arrives as plain JSON numbers. Values the caller chose (thresholds, topic sets,
- * cost rates) are bound parameters; column names come from the catalogue.
+ * `evalQuantity` gives over their merged measures (the unit tests' path):
+ *  - sums and maxima of the scalar columns;
+ *  - counts of a wait map up to a threshold, row by row without merging maps: a one-bucket
+ *    sumResample over each row's keys ([0, T+1) for "≤ T", [0, S) for "< S") adds up to the
+ *    count in the merged map. The thresholds are whole numbers (validated options) written as
+ *    literals, as aggregate-function parameters must be; migration 0012's projection holds the
+ *    same expressions for 10/20/30/60 s and the 5 s short abandon, and is matched by text;
+ *  - percentiles and key-map counts over the merged map (sumMap).
+ * Every value is cast to Float64, what the formulas compute with (an integer above 2^53 rounds
+ * as Number() would round it), so it arrives as a plain JSON number. Values the caller chose
+ * for key maps (topic sets, cost rates) are bound parameters; column names come from the catalogue.
  */
 function quantitySql(x: WindowQuantity, alias: string, params: Record<string, unknown>): string {
   const c = x.column;
@@ -34,9 +38,11 @@ function quantitySql(x: WindowQuantity, alias: string, params: Record<string, un
     case 'sum':
       return `toFloat64(${COLUMN_KIND.get(c) === 'max' ? 'max' : 'sum'}(${c}))`;
     case 'mapAtMost':
-    case 'mapBelow':
-      params[`t_${alias}`] = x.key;
-      return `toFloat64(sum(arraySum(arrayFilter((v, k) -> k ${x.kind === 'mapAtMost' ? '<=' : '<'} {t_${alias}:UInt32}, ${c}.values, ${c}.keys))))`;
+    case 'mapBelow': {
+      const end = x.kind === 'mapAtMost' ? x.key + 1 : x.key;
+      if (!Number.isSafeInteger(end) || end < 0) throw new Error(`threshold ${x.key} of ${c} is not a whole number of seconds`);
+      return end === 0 ? 'toFloat64(0)' : `toFloat64(sumResampleArray(0, ${end}, ${end})(mapValues(${c}), mapKeys(${c}))[1])`;
+    }
     case 'mapPercentile': {
       // nearest rank: the smallest key whose cumulative count reaches ⌈p·n/100⌉; 0 when empty
       // (sumMap's keys come sorted ascending)
@@ -105,15 +111,28 @@ export interface ReadKpiOptions {
   merge?: boolean;
 }
 
+/** The windows a query reads and the SQL of their quantities (see windowRowsQuery). */
+export interface WindowRows {
+  sql: string;
+  params: Record<string, unknown>;
+  /** the window quantities by quantity key, in the order of the SQL's q0, q1 … columns */
+  quantities: [string, WindowQuantity][];
+  /** the history quantities (backlog, FCR), read by history-reader.ts */
+  history: Map<string, Quantity>;
+  /** window starts, ascending (one window when merged) */
+  windows: number[];
+  /** end of the last window (exclusive) */
+  end: number;
+  source: WindowSource;
+}
+
 /**
- * Reads, for every (window, group), the quantities the KPIs need (computed in SQL over the
- * merged rows, see quantitySql) and applies the KPI formulas of the catalogue in TypeScript,
- * the same formulas the unit tests check. The rows come back column by column
- * (JSONColumnsWithMetadata): one array per quantity, no object per row.
- * SQL identifiers come only from allow-lists (the catalogue, DIMENSIONS, GRANULARITIES);
- * every value the caller sent is a bound parameter.
+ * The SQL readKpis reads every (window, group)'s quantities with: one row per window and group,
+ * a column per quantity (exported for the tests, which EXPLAIN it to see which projection
+ * serves it). SQL identifiers come only from allow-lists (the catalogue, DIMENSIONS,
+ * GRANULARITIES); the values the caller sent are bound parameters or validated whole numbers.
  */
-export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<Series[]> {
+export function windowRowsQuery(tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): WindowRows {
   const all = requiredQuantities(q.kpis, q.options);
   // history quantities (backlog, FCR) read past the windows: see history-reader.ts
   const history = new Map([...all].filter(([, x]) => isHistoryQuantity(x)));
@@ -128,11 +147,47 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
   Object.assign(params, { tenant, from: Math.floor(windows[0]! / 1000), to: Math.floor(end / 1000) });
   const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})', ...filterConditions(q.filters, params)];
   const dims = q.groupBy;
+  // optimize_functions_to_subcolumns = 0 keeps mapValues/mapKeys as written, as migration
+  // 0012's projection has them, so that the optimizer can match its aggregates
   const sql = `
     SELECT ${read.merge ? '{from:UInt32}' : source.ts('bucket')} AS ts${dims.map((d) => `, ${d}`).join('')}${selects.length ? ', ' : ''}${selects.join(', ')}
     FROM ${source.table}
     WHERE ${where.join(' AND ')}
-    GROUP BY ts${dims.map((d) => `, ${d}`).join('')}`;
+    GROUP BY ts${dims.map((d) => `, ${d}`).join('')}
+    SETTINGS optimize_functions_to_subcolumns = 0`;
+  return { sql, params, quantities, history, windows, end, source };
+}
+
+/**
+ * A /v1/kpis answer before it becomes objects: per group (in answer order) and window, each
+ * KPI's value, number or null. Point objects for 144,000 windows are most of a large answer's
+ * cost, so the HTTP route writes its JSON from this directly (kpiSeriesJson); readKpis builds
+ * the objects for the other callers.
+ */
+export interface KpiTable {
+  groups: { group: Series['group']; key: string }[];
+  /** window starts (epoch ms) and their ISO-8601 form */
+  windows: number[];
+  ts: string[];
+  /** the KPI ids of a point, in the answer's order (each once) */
+  ids: string[];
+  /** value of KPI k of window w of group g at (g · windows + w) · ids + k; NaN where `nulls` is set */
+  values: Float64Array;
+  nulls: Uint8Array;
+  /** top_topics per group and window, when asked for */
+  topTopics?: TopTopic[][][];
+}
+
+/**
+ * Reads, for every (window, group), the quantities the KPIs need (computed in SQL over the
+ * merged rows, see quantitySql) and applies the KPI formulas of the catalogue in TypeScript,
+ * the same formulas the unit tests check. The rows come back column by column
+ * (JSONColumnsWithMetadata): one array per quantity, no object per row.
+ */
+export async function readKpiTable(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<KpiTable> {
+  const { sql, params, quantities, history, windows, end, source } = windowRowsQuery(tenant, q, read);
+  const tz = q.tz ?? 'UTC';
+  const dims = q.groupBy;
   const [result, past, topics] = await Promise.all([
     client.query({ query: sql, query_params: params, format: 'JSONColumnsWithMetadata' }).then(async (rs) => (await rs.json()) as unknown as { data: Record<string, unknown[]> }),
     readHistory(client, { tenant, q, windows, end, source, merged: read.merge === true, quantities: history }),
@@ -151,56 +206,123 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
     if (!g) groups.set(id, (g = { key: key(), rows: new Int32Array(windows.length).fill(-1) }));
     return g;
   };
-  if (dims.length === 0) groupOf('', () => '[]');
+  // keyed as the history and topic readers key them (JSON of the values); one dimension by its value
+  const groupAt = (r: number) => {
+    if (dims.length === 0) return groupOf('', () => '[]');
+    if (dims.length === 1) {
+      const v = dimCols[0]![r]!;
+      return groupOf(v, () => JSON.stringify([v]));
+    }
+    const key = JSON.stringify(dimCols.map((col) => col[r]));
+    return groupOf(key, () => key);
+  };
+  if (dims.length === 0) groupAt(0);
   for (let r = 0; r < tsCol.length; r++) {
-    const g = dims.length === 0 ? groups.get('')!
-      : dims.length === 1 ? groupOf(dimCols[0]![r]!, () => JSON.stringify([dimCols[0]![r]]))
-      : ((key) => groupOf(key, () => key))(JSON.stringify(dimCols.map((col) => col[r])));
     const w = windowIndex.get(tsCol[r]! * 1000);
-    if (w !== undefined) g.rows[w] = r;
+    if (w !== undefined) groupAt(r).rows[w] = r;
   }
+  const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
-  // each KPI's inputs as positions in one array of quantity values (window ones, then history
-  // ones), and one input record per KPI refilled for every point (the formulas only read it)
+  // one array of the current point's quantity values (window ones, then history ones), and
+  // per KPI one input record whose fields read from it (the formulas only read their record)
   const slot = new Map<string, number>([...quantities.map(([k], i) => [k, i] as const), ...[...history.keys()].map((k, i) => [k, quantities.length + i] as const)]);
   const historyKeys = [...history.keys()];
   const values = new Float64Array(slot.size);
-  const formulas = q.kpis.map((k) => {
-    const inputs = Object.entries(k.inputs(q.options)).map(([name, x]) => [name, slot.get(quantityKey(x))!] as const);
-    return { id: k.id, inputs, v: {} as Record<string, number>, compute: k.compute };
-  });
-  const pointOf = (ts: string): Point => {
-    const point = { ts } as Point;
-    for (const f of formulas) {
-      for (const [name, i] of f.inputs) f.v[name] = values[i]!;
-      point[f.id] = f.compute(f.v, q.options);
+  const kpis = [...new Map(q.kpis.map((k) => [k.id, k])).values()];
+  const formulas = kpis.map((k) => {
+    const v = {} as Record<string, number>;
+    for (const [name, x] of Object.entries(k.inputs(q.options))) {
+      const i = slot.get(quantityKey(x))!;
+      Object.defineProperty(v, name, { get: () => values[i]!, enumerable: true });
     }
-    return point;
-  };
-  const isoOf = windows.map((w) => new Date(w).toISOString());
-  const series: Series[] = [];
-  for (const g of [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const raw = JSON.parse(g.key) as string[];
-    const group = Object.fromEntries(dims.map((d, i) => [d, raw[i] === '' ? null : raw[i]!]));
+    return { v, compute: k.compute };
+  });
+  const width = kpis.length;
+  const out = new Float64Array(sorted.length * windows.length * width);
+  const nulls = new Uint8Array(out.length);
+  const topTopics: TopTopic[][][] | undefined = topics ? [] : undefined;
+  sorted.forEach((g, gi) => {
     const pastOf = past.get(g.key);
     const counts = topics?.get(g.key);
-    const points = windows.map((w, wi) => {
+    const ranked: TopTopic[][] = [];
+    for (let wi = 0; wi < windows.length; wi++) {
+      const w = windows[wi]!;
       const r = g.rows[wi]!;
       for (let i = 0; i < valueCols.length; i++) values[i] = r < 0 ? 0 : valueCols[i]![r]!;
       if (historyKeys.length > 0) {
         const before = pastOf?.get(w);
-        historyKeys.forEach((k, i) => (values[quantities.length + i] = before?.get(k) ?? 0));
+        for (let i = 0; i < historyKeys.length; i++) values[quantities.length + i] = before?.get(historyKeys[i]!) ?? 0;
       }
-      const point = pointOf(isoOf[wi]!);
+      let at = (gi * windows.length + wi) * width;
+      for (const f of formulas) {
+        const x = f.compute(f.v, q.options);
+        if (x === null) {
+          out[at] = NaN;
+          nulls[at] = 1;
+        } else out[at] = x;
+        at++;
+      }
       if (topics) {
         const before = read.merge ? topics.previousStart : zonedWindowStart(w - 1, q.granularity, tz);
-        point[TOP_TOPICS_ID] = rankTopics(counts?.get(w) ?? new Map(), counts?.get(before) ?? new Map(), q.topTopics!);
+        ranked.push(rankTopics(counts?.get(w) ?? new Map(), counts?.get(before) ?? new Map(), q.topTopics!));
       }
+    }
+    topTopics?.push(ranked);
+  });
+  return {
+    groups: sorted.map((g) => {
+      const raw = JSON.parse(g.key) as string[];
+      return { key: g.key, group: Object.fromEntries(dims.map((d, i) => [d, raw[i] === '' ? null : raw[i]!])) };
+    }),
+    windows, ts: windows.map((w) => new Date(w).toISOString()), ids: kpis.map((k) => k.id), values: out, nulls, ...(topTopics ? { topTopics } : {}),
+  };
+}
+
+/** readKpiTable's answer as series of point objects (`{ts, <kpi>: value…, top_topics?}`). */
+export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<Series[]> {
+  const t = await readKpiTable(client, tenant, q, read);
+  const width = t.ids.length;
+  return t.groups.map(({ group }, gi) => ({
+    group,
+    points: t.ts.map((ts, wi) => {
+      const point = { ts } as Point;
+      let at = (gi * t.windows.length + wi) * width;
+      for (const id of t.ids) {
+        point[id] = t.nulls[at] ? null : t.values[at]!;
+        at++;
+      }
+      if (t.topTopics) point[TOP_TOPICS_ID] = t.topTopics[gi]![wi]!;
       return point;
-    });
-    series.push({ group, points });
-  }
-  return series;
+    }),
+  }));
+}
+
+/**
+ * The JSON text of readKpis' series, exactly as JSON.stringify writes them (keys in the same
+ * order, numbers as Number#toString, null, and non-finite numbers as null), written from the
+ * table without a point object per window.
+ */
+export function kpiSeriesJson(t: KpiTable): string {
+  const width = t.ids.length;
+  const keys = t.ids.map((id) => `,${JSON.stringify(id)}:`);
+  const ts = t.ts.map((x) => `{"ts":${JSON.stringify(x)}`);
+  const topKey = `,${JSON.stringify(TOP_TOPICS_ID)}:`;
+  const series: string[] = [];
+  t.groups.forEach(({ group }, gi) => {
+    const points: string[] = new Array(t.windows.length);
+    let at = gi * t.windows.length * width;
+    for (let wi = 0; wi < t.windows.length; wi++) {
+      let p = ts[wi]!;
+      for (let k = 0; k < width; k++, at++) {
+        const v = t.values[at]!;
+        p += keys[k]! + (t.nulls[at] || !Number.isFinite(v) ? 'null' : String(v));
+      }
+      if (t.topTopics) p += topKey + JSON.stringify(t.topTopics[gi]![wi]);
+      points[wi] = `${p}}`;
+    }
+    series.push(`{"group":${JSON.stringify(group)},"points":[${points.join(',')}]}`);
+  });
+  return `[${series.join(',')}]`;
 }
 
 /**

@@ -1,5 +1,6 @@
 export * from './common';
 export * from './dead-letters';
+export * from './validation';
 import type { RecordFormat, Vendor, VendorEndpoint } from './common';
 import { amazonConnectEndpoint, amazonConnectFormats } from './amazon-connect/index';
 import { twilioEndpoint, twilioFormats } from './twilio/index';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,10 +10,9 @@ import type { ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
 import { readKpis } from '@switchboard/query';
-import { REPO_ROOT } from '@switchboard/service-kit';
 import { generateEvents } from '@switchboard/simulator';
 import { openStore } from '@switchboard/store';
-import { differences } from '@switchboard/testkit';
+import { consumerLag, differences, outputTail, spawnService } from '@switchboard/testkit';
 
 // Backpressure drill: the aggregator as its own process (its memory is its own) while a
 // burst far above its capacity is published as fast as the producer can. What users rely on:
@@ -88,22 +87,13 @@ describe('burst above capacity: backpressure', () => {
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const output: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/aggregator/src/main.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, SWITCHBOARD_STATE: state, PORT: String(port),
-        AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_FLUSH_EVENTS: String(FLUSH_EVENTS), AGGREGATOR_FLUSH_MS: '2000',
-        AGGREGATOR_SESSION_TIMEOUT_MS: '10000', LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const tail = () => output.join('').slice(-3000);
+    const agg = spawnService('aggregator', 'services/aggregator/src/main.ts', {
+      KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, SWITCHBOARD_STATE: state, PORT: String(port),
+      AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_FLUSH_EVENTS: String(FLUSH_EVENTS), AGGREGATOR_FLUSH_MS: '2000',
+      AGGREGATOR_SESSION_TIMEOUT_MS: '10000',
+    }, children);
+    const { child, exited } = agg;
+    const tail = () => outputTail(agg);
     for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
       if (i > 1200 || child.exitCode !== null) throw new Error(`aggregator did not become ready:\n${tail()}`);
       await sleep(100);
@@ -112,14 +102,7 @@ describe('burst above capacity: backpressure', () => {
     // lag = topic end offsets − committed offsets, sampled every 250 ms through the admin client
     const admin = kafka.admin();
     await admin.connect();
-    const lagNow = async (): Promise<number> => {
-      const ends = await admin.fetchTopicOffsets(topics.events);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.events] });
-      return ends.reduce((n, e) => {
-        const c = Number(committed!.partitions.find((p) => p.partition === e.partition)?.offset ?? -1);
-        return n + Number(e.high) - Math.max(c, Number(e.low));
-      }, 0);
-    };
+    const lagNow = () => consumerLag(admin, groupId, topics.events);
     let peakLag = 0;
     let lag = 0;
     let sampling = true;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,9 @@ import type { ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
 import { readKpis } from '@switchboard/query';
-import { REPO_ROOT } from '@switchboard/service-kit';
 import { generateEvents } from '@switchboard/simulator';
 import { openStore } from '@switchboard/store';
-import { differences } from '@switchboard/testkit';
+import { differences, spawnService, type ServiceProcess } from '@switchboard/testkit';
 
 // The aggregator as its own process, killed with SIGKILL at random moments while a few
 // hundred thousand events flow; after the last restart every KPI must equal the reference.
@@ -41,23 +40,12 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true, maxRetries: 5 });
 });
 
-function startAggregator(): { child: ChildProcess; exited: Promise<number | null>; output: string[] } {
-  const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/aggregator/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `crash-${run}-`, SWITCHBOARD_STATE: state, PORT: '0',
-      AGGREGATOR_GROUP_ID: `crash-${run}`, AGGREGATOR_SESSION_TIMEOUT_MS: '2000', AGGREGATOR_FLUSH_MS: '150',
-      AGGREGATOR_FLUSH_EVENTS: '10000', LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, output };
+function startAggregator(): ServiceProcess {
+  return spawnService('aggregator', 'services/aggregator/src/main.ts', {
+    KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `crash-${run}-`, SWITCHBOARD_STATE: state, PORT: '0',
+    AGGREGATOR_GROUP_ID: `crash-${run}`, AGGREGATOR_SESSION_TIMEOUT_MS: '2000', AGGREGATOR_FLUSH_MS: '150',
+    AGGREGATOR_FLUSH_EVENTS: '10000',
+  }, children);
 }
 
 async function caughtUp(kafka: ReturnType<typeof createKafka>, groupId: string): Promise<boolean> {

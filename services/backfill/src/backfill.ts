@@ -1,8 +1,8 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
-import { ADAPTER_LETTER_HEADERS, MemoryState, RECORD_FORMATS, RecordError, type AdapterState } from '@switchboard/adapters';
-import { validateEvent, type ContactEvent } from '@switchboard/events';
+import { ADAPTER_LETTER_HEADERS, MemoryState, RECORD_FORMATS, RecordError, validateAdapterEvents, type AdapterState } from '@switchboard/adapters';
+import type { ContactEvent } from '@switchboard/events';
 import type { RawDeadLetter } from '@switchboard/kafka';
 import type { CheckpointStore } from './checkpoint';
 import { csvRowToEvent, CsvRowError, type CsvMapping } from './csv-mapping';
@@ -106,12 +106,11 @@ export interface RecordMapping {
  */
 export function mapRecord(m: RecordMapping, record: unknown, index = 0): { events: ContactEvent[]; ignored: number } {
   const now = m.now ?? Date.now;
-  const validated = (raw: unknown[], defaultSource: string): ContactEvent[] =>
-    raw.map((e) => {
-      const r = validateEvent(e, index, { defaultTenant: m.tenant, requiredTenant: m.tenant, now: now(), defaultSource });
-      if (!r.ok) throw new RecordError(r.errors.map((x) => `${x.field || 'event'} ${x.reason}`).join('; '));
-      return r.event;
-    });
+  const validated = (raw: unknown[], defaultSource: string): ContactEvent[] => {
+    const { valid, invalid } = validateAdapterEvents(raw, m.tenant, defaultSource, now());
+    if (invalid[0]) throw new RecordError(invalid[0].errors.map((x) => `${x.field || 'event'} ${x.reason}`).join('; '));
+    return valid;
+  };
   const vendor = RECORD_FORMATS.find((f) => f.name === m.format);
   if (vendor) {
     const out = vendor.map(record, { tenant: m.tenant, state: m.state, ...(m.adapterOptions ? { options: m.adapterOptions } : {}) });

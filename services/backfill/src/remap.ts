@@ -1,5 +1,5 @@
-import { ADAPTER_LETTER_HEADERS, MemoryState, RecordError, VENDOR_ENDPOINTS, type Vendor } from '@switchboard/adapters';
-import { validateEvent, type ContactEvent } from '@switchboard/events';
+import { ADAPTER_LETTER_HEADERS, MemoryState, RecordError, VENDOR_ENDPOINTS, describeInvalid, validateAdapterEvents, type Vendor } from '@switchboard/adapters';
+import type { ContactEvent } from '@switchboard/events';
 import type { CsvMapping } from './csv-mapping';
 import { mapRecord } from './backfill';
 
@@ -36,14 +36,8 @@ export function remapDeadLetter(headers: Record<string, string>, value: Buffer, 
         { url: headers[ADAPTER_LETTER_HEADERS.url] ?? '', method: 'POST', headers: { 'content-type': contentType }, rawBody: value.toString('utf8'), contentType, now: now() },
         { tenant, state, ...(opts.adapterOptions ? { options: opts.adapterOptions } : {}) },
       );
-      const events: ContactEvent[] = [];
-      const stillFailing = outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`);
-      for (const e of outcome.events) {
-        const r = validateEvent(e, 0, { defaultTenant: tenant, requiredTenant: tenant, now: now(), defaultSource: endpoint.source });
-        if (r.ok) events.push(r.event);
-        else stillFailing.push(`event ${e.event_id}: ${r.errors.map((x) => `${x.field} ${x.reason}`).join(', ')}`);
-      }
-      return { kind: 'mapped', events, stillFailing };
+      const { valid, invalid } = validateAdapterEvents(outcome.events, tenant, endpoint.source, now());
+      return { kind: 'mapped', events: valid, stillFailing: [...outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`), ...invalid.map(describeInvalid)] };
     } catch (err) {
       if (err instanceof RecordError) return { kind: 'mapped', events: [], stillFailing: [err.reason] };
       throw err;

@@ -2,10 +2,9 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import {
-  ADAPTER_LETTER_HEADERS, MemoryState, RecordError, VENDORS, VENDOR_ENDPOINTS,
+  ADAPTER_LETTER_HEADERS, MemoryState, RecordError, VENDORS, VENDOR_ENDPOINTS, describeInvalid, validateAdapterEvents,
   type AdapterState, type DeliveryOutcome, type HttpDelivery, type HttpReply, type Vendor, type VendorEndpoint,
 } from '@switchboard/adapters';
-import { validateEvent, type ContactEvent } from '@switchboard/events';
 import { BrokerUnavailableError, type EventPublisher, type RawDeadLetterPublisher } from '@switchboard/kafka';
 import { HttpError, type TenantResolver } from '@switchboard/service-kit';
 import type { Logger } from 'pino';
@@ -162,14 +161,8 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
         throw err;
       }
       // the adapter's output passes the same validation as POST /v1/events
-      const valid: ContactEvent[] = [];
-      const invalid: string[] = [];
-      outcome.events.forEach((ev, i) => {
-        const r = validateEvent(ev, i, { defaultTenant: auth.tenant, requiredTenant: auth.tenant, now: delivery.now, defaultSource: endpoint.source });
-        if (r.ok) valid.push(r.event);
-        else invalid.push(`event ${ev.event_id}: ${r.errors.map((e) => `${e.field} ${e.reason}`).join(', ')}`);
-      });
-      const problems = [...outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`), ...invalid];
+      const { valid, invalid } = validateAdapterEvents(outcome.events, auth.tenant, endpoint.source, delivery.now);
+      const problems = [...outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`), ...invalid.map(describeInvalid)];
       records.inc({ vendor: endpoint.vendor, outcome: 'ignored' }, outcome.ignored);
       records.inc({ vendor: endpoint.vendor, outcome: 'rejected' }, outcome.rejected.length);
       try {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,10 +11,9 @@ import type { Series } from '@switchboard/kpi';
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
 import { readKpis } from '@switchboard/query';
-import { REPO_ROOT } from '@switchboard/service-kit';
 import { generateEvents } from '@switchboard/simulator';
 import { migrate, openStore } from '@switchboard/store';
-import { differences } from '@switchboard/testkit';
+import { differences, isAlive, outputTail, spawnService, type ServiceProcess } from '@switchboard/testkit';
 
 // Drills with every piece in its own process, sharing ONE real ClickHouse engine: the store
 // host (embedded chDB over one data directory, served over ClickHouse's HTTP interface) and
@@ -33,12 +32,7 @@ const HOUR = 3_600_000;
 const FLAT_DAY = new Array<number>(24).fill(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: string[];
-}
+type Proc = ServiceProcess;
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
@@ -49,21 +43,6 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 
-function spawnService(name: string, entry: string, env: Record<string, string>): Proc {
-  const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { name, child, exited, output };
-}
-const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
-const tail = (p: Proc) => `${p.name}:\n${p.output.join('').slice(-3000)}`;
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -75,11 +54,11 @@ async function freePort(): Promise<number> {
 
 /** The store host as its own process; resolves once /readyz says the engine answers. */
 async function startStoreHost(dataDir: string, port: number): Promise<Proc> {
-  const p = spawnService('store-host', 'services/store-host/src/main.ts', { PORT: String(port), STORE_HOST_DATA_DIR: dataDir });
+  const p = spawnService('store-host', 'services/store-host/src/main.ts', { PORT: String(port), STORE_HOST_DATA_DIR: dataDir }, children);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (!alive(p)) throw new Error(`store host exited\n${tail(p)}`);
-    if (Date.now() > deadline) throw new Error(`store host not ready\n${tail(p)}`);
+    if (!isAlive(p)) throw new Error(`store host exited\n${outputTail(p)}`);
+    if (Date.now() > deadline) throw new Error(`store host not ready\n${outputTail(p)}`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ready) return p;
     await sleep(100);
@@ -90,16 +69,16 @@ function startAggregator(name: string, url: string, prefix: string, groupId: str
   return spawnService(name, 'services/aggregator/src/main.ts', {
     CLICKHOUSE_URL: url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0',
     AGGREGATOR_GROUP_ID: groupId, AGGREGATOR_SESSION_TIMEOUT_MS: '4000', AGGREGATOR_FLUSH_MS: '300', AGGREGATOR_FLUSH_EVENTS: '10000',
-  });
+  }, children);
 }
 
 /** The query service as its own process on the store host; resolves once it is ready. */
 async function startQuery(url: string, port: number): Promise<Proc> {
-  const p = spawnService('query', 'services/query/src/main.ts', { CLICKHOUSE_URL: url, PORT: String(port) });
+  const p = spawnService('query', 'services/query/src/main.ts', { CLICKHOUSE_URL: url, PORT: String(port) }, children);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (!alive(p)) throw new Error(`query exited\n${tail(p)}`);
-    if (Date.now() > deadline) throw new Error(`query not ready\n${tail(p)}`);
+    if (!isAlive(p)) throw new Error(`query exited\n${outputTail(p)}`);
+    if (Date.now() > deadline) throw new Error(`query not ready\n${outputTail(p)}`);
     if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return p;
     await sleep(200);
   }
@@ -128,9 +107,9 @@ async function groupMembers(groupId: string): Promise<number> {
 async function waitMembers(groupId: string, n: number, procs: Proc[]): Promise<void> {
   const deadline = Date.now() + 90_000;
   while ((await groupMembers(groupId)) !== n) {
-    const dead = procs.find((p) => !alive(p));
-    if (dead) throw new Error(`an aggregator exited\n${tail(dead)}`);
-    if (Date.now() > deadline) throw new Error(`group ${groupId} never had ${n} members\n${procs.map(tail).join('\n')}`);
+    const dead = procs.find((p) => !isAlive(p));
+    if (dead) throw new Error(`an aggregator exited\n${outputTail(dead)}`);
+    if (Date.now() > deadline) throw new Error(`group ${groupId} never had ${n} members\n${procs.map((p) => outputTail(p)).join('\n')}`);
     await sleep(250);
   }
 }
@@ -149,7 +128,7 @@ async function caughtUp(topic: string, groupId: string): Promise<boolean> {
 async function waitCaughtUp(topic: string, groupId: string, procs: Proc[]): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (!(await caughtUp(topic, groupId))) {
-    if (Date.now() > deadline) throw new Error(`group ${groupId} did not catch up\n${procs.map(tail).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`group ${groupId} did not catch up\n${procs.map((p) => outputTail(p)).join('\n')}`);
     await sleep(300);
   }
 }
@@ -203,7 +182,7 @@ async function expectExact(url: string, tenant: string, start: number, events: C
 
 async function stopGracefully(procs: Proc[]): Promise<void> {
   for (const p of procs) p.child.kill('SIGTERM');
-  for (const p of procs) expect(await p.exited, tail(p)).toBe(0);
+  for (const p of procs) expect(await p.exited, outputTail(p)).toBe(0);
 }
 
 const lines = (procs: Proc[], text: string) => procs.flatMap((p) => p.output.join('').split('\n')).filter((l) => l.includes(text));
@@ -245,7 +224,7 @@ describe('multi-process drills: one store host, aggregator processes', () => {
       }
       await sleep(600);
     });
-    const survivors = aggregators.filter(alive);
+    const survivors = aggregators.filter(isAlive);
     expect(survivors).toHaveLength(3);
     await waitCaughtUp(s.topics.events, s.groupId, survivors);
     await stopGracefully(survivors);
@@ -258,7 +237,7 @@ describe('multi-process drills: one store host, aggregator processes', () => {
       expect(differences(await apiKpis(queryPort, s.tenant, s.start, granularity, groupBy), want), `/v1/kpis ${granularity}`).toEqual([]);
       reads++;
     }
-    expect(alive(host)).toBe(true);
+    expect(isAlive(host)).toBe(true);
     await stopGracefully([query, host]);
     console.log(
       `[multi-process] rebalance: ${s.events.length} events over 6 partitions; processes: 1 store host + ${aggregators.length} aggregators ` +
@@ -300,7 +279,7 @@ describe('multi-process drills: one store host, aggregator processes', () => {
     });
     expect(outageMs).toBeGreaterThanOrEqual(OUTAGE_MS);
     // the aggregators rode it out: none exited, every write they could not make was retried
-    for (const a of aggregators) expect(alive(a), tail(a)).toBe(true);
+    for (const a of aggregators) expect(isAlive(a), outputTail(a)).toBe(true);
     await waitCaughtUp(s.topics.events, s.groupId, aggregators);
     await stopGracefully(aggregators);
     const retries = lines(aggregators, 'batch not written; retrying');

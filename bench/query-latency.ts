@@ -68,7 +68,7 @@ function quarterRows(minute: AggregateRow[]): AggregateRow[] {
  * Loads the data (see the top of this file) and returns what was loaded; the events and rows
  * are dropped when it returns, so the measured process holds what a query service would.
  */
-async function loadData(client: Store['client'], now: number): Promise<Record<string, unknown>> {
+export async function loadData(client: Store['client'], now: number): Promise<Record<string, unknown>> {
   const dayStart = windowStart(now, '15m') - DAY;
   const t0 = Date.now();
   const events = generateEvents({

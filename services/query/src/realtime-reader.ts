@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { filterConditions } from './filter-sql';
-import type { RealtimeDimension, RealtimeQuery } from './realtime-params';
+import { REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from './realtime-params';
 
 export const AGENT_STATES = ['available', 'busy', 'after_call_work', 'away', 'offline'] as const;
 type AgentStateName = (typeof AGENT_STATES)[number];
@@ -24,56 +24,63 @@ export interface RealtimeGroup {
   oldest_open_ticket_age_ms: number | null;
 }
 
-interface Row {
-  src: 'queue' | 'ticket' | 'agent';
+type Source = 'queue' | 'ticket' | 'agent';
+
+/** Live keys of one (source, state, group): how many, and the earliest `since` among them. */
+interface Tally {
+  src: Source;
   state: string;
-  n: string | number;
-  oldest: string | number;
-  [dim: string]: unknown;
+  dims: Partial<Record<RealtimeDimension, string>>;
+  n: number;
+  oldest: number;
 }
 
+const DAY_MS = 86_400_000;
+/** states that count; every agent state counts (offline agents are reported as such) */
+const LIVE = `(src = 'queue' AND state IN ('queued', 'in_service')) OR (src = 'ticket' AND state = 'open') OR src = 'agent'`;
+const STATE_TABLES = ['contact_state', 'agent_state'];
+
 /**
- * The latest state of every contact (queue flow and ticket) and agent that changed within the
- * lookback, counted per group; waits and ages measured to `q.at` (now). Rows are filtered to
- * the lookback before the newest row per key is taken (exact: a key's newest row is in it iff the key changed in
- * it), the dimension filters after it (a contact moved to another queue belongs to the new one
- * only). There is no upper time bound: an event stamped slightly ahead of this clock (the
- * aggregator accepts 5 minutes of skew) is still the latest state; its wait counts from 0.
- * The store keeps only the newest state per key, so the state of a past moment cannot be read.
- * Identifiers come from allow-lists; every value is a bound parameter.
+ * The newest row per key of the three state machines (queue flow, ticket, agent) within
+ * `range`: read in primary-key order and cut with LIMIT 1 BY, which measured about half the
+ * CPU of argMax over a tuple (and the same row for every column, ties included: event_id
+ * breaks them).
  */
-export async function readRealtime(client: ClickHouseClient, tenant: string, q: RealtimeQuery): Promise<RealtimeGroup[]> {
-  const params: Record<string, unknown> = { tenant, from: q.at - q.lookbackH * 3_600_000 };
-  const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')`;
-  // The newest row per key: read in primary-key order and cut with LIMIT 1 BY, which measured
-  // about half the CPU of argMax over a tuple (and the same row for every column, ties
-  // included: event_id breaks them).
-  const latest = (src: string, table: string, key: string, kind: string | null) => `
-      SELECT '${src}' AS src, toString(state) AS state, since, queue_id, team_id, toString(channel) AS channel
+function newestRows(range: string): string {
+  const one = (src: Source, table: string, key: string, kind: string | null) => `
+      SELECT '${src}' AS src, ${key} AS key, toString(state) AS state, since, queue_id, team_id, toString(channel) AS channel
       FROM ${table}
       WHERE ${range}${kind ? ` AND kind = '${kind}'` : ''}
       ORDER BY ${key}, ver DESC, event_id DESC
       LIMIT 1 BY ${key}`;
-  const where = [`(src = 'queue' AND state IN ('queued', 'in_service')) OR (src = 'ticket' AND state = 'open') OR src = 'agent'`];
-  where.push(...filterConditions(q.filters, params));
-  const dims = q.groupBy.map((d) => `, ${d}`).join('');
-  const sql = `
-    SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest
-    FROM (
-      ${latest('queue', 'contact_state', 'contact_id', 'queue')}
-      UNION ALL
-      ${latest('ticket', 'contact_state', 'contact_id', 'ticket')}
-      UNION ALL
-      ${latest('agent', 'agent_state', 'agent_id', null)}
-    )
-    WHERE ${where.map((w) => `(${w})`).join(' AND ')}
-    GROUP BY src, state${dims}`;
-  const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  const rows = await rs.json<Row>();
+  return `${one('queue', 'contact_state', 'contact_id', 'queue')}
+      UNION ALL ${one('ticket', 'contact_state', 'contact_id', 'ticket')}
+      UNION ALL ${one('agent', 'agent_state', 'agent_id', null)}`;
+}
 
+/** The newest state per key in `range`, live ones tallied per (source, state, group). */
+function tallySql(range: string, q: RealtimeQuery, params: Record<string, unknown>): string {
+  const where = [LIVE, ...filterConditions(q.filters, params)];
+  // g_ names: an alias equal to a column name would replace the column in WHERE
+  const dims = REALTIME_DIMENSIONS.map((d) => `, ${q.groupBy.includes(d) ? d : "''"} AS g_${d}`).join('');
+  return `
+    SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, CAST([], 'Array(String)') AS keys
+    FROM (${newestRows(range)})
+    WHERE ${where.map((w) => `(${w})`).join(' AND ')}
+    GROUP BY src, state, g_queue_id, g_team_id, g_channel`;
+}
+
+type TallyRow = [Source, string, string, string, string, string | number, string | number, string[]];
+
+function tallyOf(r: TallyRow): Tally {
+  return { src: r[0], state: r[1], dims: { queue_id: r[2], team_id: r[3], channel: r[4] }, n: Number(r[5]), oldest: Number(r[6]) };
+}
+
+/** The answer from tallies: waits and ages measured to `q.at`, groups in key order. */
+function groupsOf(q: RealtimeQuery, tallies: Iterable<Tally>): RealtimeGroup[] {
   const groups = new Map<string, RealtimeGroup>();
-  const groupOf = (r: Row): RealtimeGroup => {
-    const values = q.groupBy.map((d) => String(r[d] ?? ''));
+  const groupOf = (dims: Tally['dims']): RealtimeGroup => {
+    const values = q.groupBy.map((d) => dims[d] ?? '');
     const key = JSON.stringify(values);
     let g = groups.get(key);
     if (!g) {
@@ -87,22 +94,237 @@ export async function readRealtime(client: ClickHouseClient, tenant: string, q: 
     }
     return g;
   };
-  if (q.groupBy.length === 0) groupOf({ src: 'agent', state: '', n: 0, oldest: 0 });
-  for (const r of rows) {
-    const g = groupOf(r);
-    const n = Number(r.n);
-    const age = Math.max(0, q.at - Number(r.oldest));
-    if (r.src === 'queue' && r.state === 'queued') {
-      g.contacts_in_queue += n;
+  if (q.groupBy.length === 0) groupOf({});
+  for (const t of tallies) {
+    const g = groupOf(t.dims);
+    const age = Math.max(0, q.at - t.oldest);
+    if (t.src === 'queue' && t.state === 'queued') {
+      g.contacts_in_queue += t.n;
       g.longest_wait_ms = Math.max(g.longest_wait_ms ?? 0, age);
-    } else if (r.src === 'queue') g.contacts_in_service += n;
-    else if (r.src === 'ticket') {
-      g.open_backlog += n;
+    } else if (t.src === 'queue') g.contacts_in_service += t.n;
+    else if (t.src === 'ticket') {
+      g.open_backlog += t.n;
       g.oldest_open_ticket_age_ms = Math.max(g.oldest_open_ticket_age_ms ?? 0, age);
-    } else if ((AGENT_STATES as readonly string[]).includes(r.state)) {
-      g.agents[r.state as AgentStateName] += n;
-      if (r.state !== 'offline') g.agents_logged_in += n;
+    } else if ((AGENT_STATES as readonly string[]).includes(t.state)) {
+      g.agents[t.state as AgentStateName] += t.n;
+      if (t.state !== 'offline') g.agents_logged_in += t.n;
     }
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+}
+
+const lookbackRange = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')`;
+
+/**
+ * The latest state of every contact (queue flow and ticket) and agent that changed within the
+ * lookback, counted per group, in one scan of the lookback; waits and ages measured to `q.at`
+ * (now). Rows are filtered to the lookback before the newest row per key is taken (exact: a
+ * key's newest row is in it iff the key changed in it), the dimension filters after it (a
+ * contact moved to another queue belongs to the new one only). There is no upper time bound:
+ * an event stamped slightly ahead of this clock (the aggregator accepts 5 minutes of skew) is
+ * still the latest state; its wait counts from 0. The store keeps only the newest state per
+ * key, so the state of a past moment cannot be read. Identifiers come from allow-lists; every
+ * value is a bound parameter. RealtimeReader gives the same answer reading only today's rows.
+ */
+export async function readRealtime(client: ClickHouseClient, tenant: string, q: RealtimeQuery): Promise<RealtimeGroup[]> {
+  const params: Record<string, unknown> = { tenant, from: q.at - q.lookbackH * 3_600_000 };
+  const rs = await client.query({ query: tallySql(lookbackRange, q, params), query_params: params, format: 'JSONCompactEachRow' });
+  return groupsOf(q, (await rs.json<TallyRow>()).map(tallyOf));
+}
+
+/** The keys of one (source, state, dimensions) whose newest row before today is live. */
+interface CarriedGroup {
+  src: Source;
+  state: string;
+  dims: Record<RealtimeDimension, string>;
+  /** their rows' times, ascending */
+  since: number[];
+}
+
+/** What the days before today contribute: their live keys, grouped, and each key's group. */
+interface Carried {
+  groups: CarriedGroup[];
+  keys: Record<Source, Map<string, { group: CarriedGroup; since: number }>>;
+}
+
+interface CarriedEntry {
+  fingerprint: string;
+  carried: Promise<Carried>;
+}
+
+export interface RealtimeReaderOptions {
+  /** (tenant, first day) pairs whose earlier days' live keys are kept; default 8 */
+  maxCachedDays?: number;
+}
+
+/** YYYYMMDD of a UTC day, as `toYYYYMMDD(since)` names the state tables' partitions */
+const partitionOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
+/**
+ * /v1/realtime reading only today's rows (UTC) on each request; what the earlier days of the
+ * lookback contribute is kept in memory between requests, for as long as their partitions
+ * hold the same parts. A 7-day lookback otherwise re-reads and re-sorts every key of the
+ * week (~300,000 rows at 1,000 contacts an hour) on every poll, though those days hardly
+ * change.
+ *
+ * Exact, because a row's version is its event time (× 16 + a tie-break, migration 0009) and
+ * the tables are partitioned by the UTC day of that time: every row of today outranks every
+ * row of an earlier day, so a key's newest row is its newest row today if it has one, else its
+ * newest row before today. The earlier days' part is therefore the keys whose newest row
+ * before today is live, less the keys that have any row today, less those whose row is older
+ * than the lookback; today's part is the newest row per key today, as readRealtime reads it.
+ *
+ * The earlier days' keys are kept per (tenant, first day of the lookback), with the names of
+ * the active parts of those days' partitions, read before the keys are: ClickHouse writes
+ * every insert as a new part and replaces parts on merges, TTL and mutations, so a late event
+ * that lands in an earlier day (or any other change there) changes the names and the next
+ * request reads those days again. A merge alone also re-reads them, which costs time, never
+ * exactness. When the lookback starts today, it is one scan (readRealtime).
+ */
+export class RealtimeReader {
+  private readonly carried = new Map<string, CarriedEntry>();
+  private readonly maxCachedDays: number;
+
+  constructor(private readonly client: ClickHouseClient, options: RealtimeReaderOptions = {}) {
+    this.maxCachedDays = options.maxCachedDays ?? 8;
+  }
+
+  async read(tenant: string, q: RealtimeQuery): Promise<RealtimeGroup[]> {
+    const from = q.at - q.lookbackH * 3_600_000;
+    const today = Math.floor(q.at / DAY_MS) * DAY_MS;
+    const firstDay = Math.floor(from / DAY_MS) * DAY_MS;
+    if (firstDay >= today) return readRealtime(this.client, tenant, q);
+
+    const [fingerprint, recent] = await Promise.all([this.fingerprint(firstDay, today), this.readToday(tenant, q, today)]);
+    const carried = await this.carriedBefore(tenant, firstDay, today, fingerprint);
+
+    const idOf = (src: string, state: string, dims: Tally['dims']) => {
+      let id = `${src}\u0001${state}`;
+      for (const d of q.groupBy) id += `\u0001${dims[d]}`;
+      return id;
+    };
+    const tallies = new Map<string, Tally>();
+    for (const t of recent.tallies) tallies.set(idOf(t.src, t.state, t.dims), t);
+    // earlier keys that have a row today: today's row replaces theirs
+    const replaced = new Map<CarriedGroup, number[]>();
+    for (const src of ['queue', 'ticket', 'agent'] as const) {
+      const earlier = carried.keys[src];
+      for (const key of recent.keys[src]) {
+        const e = earlier.get(key);
+        if (!e || e.since < from) continue;
+        const xs = replaced.get(e.group);
+        if (xs) xs.push(e.since);
+        else replaced.set(e.group, [e.since]);
+      }
+    }
+    const filters = Object.entries(q.filters) as [RealtimeDimension, string[]][];
+    for (const g of carried.groups) {
+      if (!filters.every(([d, values]) => values.includes(g.dims[d]))) continue;
+      const gone = (replaced.get(g) ?? []).sort((x, y) => x - y);
+      // the first row inside the lookback, then past the replaced ones (both ascending)
+      let i = lowerBound(g.since, from);
+      const n = g.since.length - i - gone.length;
+      if (n <= 0) continue;
+      for (let j = 0; j < gone.length && g.since[i] === gone[j]; j++) i++;
+      const oldest = g.since[i]!;
+      const id = idOf(g.src, g.state, g.dims);
+      const t = tallies.get(id);
+      if (t) {
+        t.n += n;
+        t.oldest = Math.min(t.oldest, oldest);
+      } else tallies.set(id, { src: g.src, state: g.state, dims: g.dims, n, oldest });
+    }
+    return groupsOf(q, tallies.values());
+  }
+
+  /** The active parts of the state tables' partitions of [firstDay, today), in one string. */
+  private async fingerprint(firstDay: number, today: number): Promise<string> {
+    const rs = await this.client.query({
+      query: `SELECT arrayStringConcat(arraySort(groupArray(concat(table, '/', name))), ',') AS parts
+              FROM system.parts
+              WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
+                AND partition >= {first:String} AND partition < {today:String}`,
+      query_params: { tables: STATE_TABLES, first: partitionOf(firstDay), today: partitionOf(today) },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<{ parts: string }>())[0]?.parts ?? '';
+  }
+
+  /**
+   * Today's newest row per key, live ones tallied (filters applied), and every key that has a
+   * row today, per source, from one scan: the keys are grouped with the tallies, and rows the
+   * filters or the states leave out are grouped apart (a key moved to another queue today
+   * still replaces its earlier row, whatever the filter).
+   */
+  private async readToday(tenant: string, q: RealtimeQuery, today: number): Promise<{ tallies: Tally[]; keys: Record<Source, string[]> }> {
+    const params: Record<string, unknown> = { tenant, today };
+    const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
+    const counted = [LIVE, ...filterConditions(q.filters, params)].map((w) => `(${w})`).join(' AND ');
+    const dims = REALTIME_DIMENSIONS.map((d) => `, ${q.groupBy.includes(d) ? d : "''"} AS g_${d}`).join('');
+    const rs = await this.client.query({
+      query: `
+        SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupArray(key) AS keys, ${counted} AS counted
+        FROM (${newestRows(range)})
+        GROUP BY src, state, g_queue_id, g_team_id, g_channel, counted`,
+      query_params: params,
+      format: 'JSONCompactEachRow',
+    });
+    const tallies: Tally[] = [];
+    const byKey: Record<Source, string[]> = { queue: [], ticket: [], agent: [] };
+    for (const r of await rs.json<[...TallyRow, number | boolean]>()) {
+      // a key is in one group only: its newest row today is one row
+      for (const k of r[7]) byKey[r[0]].push(k);
+      if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r as unknown as TallyRow));
+    }
+    return { tallies, keys: byKey };
+  }
+
+  /** The live newest-before-today keys of [firstDay, today), from memory while `fingerprint` holds. */
+  private carriedBefore(tenant: string, firstDay: number, today: number, fingerprint: string): Promise<Carried> {
+    const id = `${tenant}\u0001${firstDay}\u0001${today}`;
+    const hit = this.carried.get(id);
+    this.carried.delete(id);
+    if (hit && hit.fingerprint === fingerprint) {
+      this.carried.set(id, hit);
+      return hit.carried;
+    }
+    const carried = this.readCarried(tenant, firstDay, today);
+    // a failed read is not kept: the next request tries again
+    carried.catch(() => { if (this.carried.get(id)?.carried === carried) this.carried.delete(id); });
+    this.carried.set(id, { fingerprint, carried });
+    while (this.carried.size > this.maxCachedDays) this.carried.delete(this.carried.keys().next().value!);
+    return carried;
+  }
+
+  private async readCarried(tenant: string, firstDay: number, today: number): Promise<Carried> {
+    const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({first:Int64}, 'UTC') AND since < fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
+    const rs = await this.client.query({
+      query: `SELECT src, key, state, toUnixTimestamp64Milli(since) AS since_ms, queue_id, team_id, channel FROM (${newestRows(range)}) WHERE ${LIVE} ORDER BY since_ms`,
+      query_params: { tenant, first: firstDay, today },
+      format: 'JSONCompactEachRow',
+    });
+    const groups = new Map<string, CarriedGroup>();
+    const keys: Carried['keys'] = { queue: new Map(), ticket: new Map(), agent: new Map() };
+    for (const [src, key, state, at, queue_id, team_id, channel] of await rs.json<[Source, string, string, string | number, string, string, string]>()) {
+      const id = JSON.stringify([src, state, queue_id, team_id, channel]);
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { src, state, dims: { queue_id, team_id, channel }, since: [] }));
+      const since = Number(at);
+      group.since.push(since);
+      keys[src].set(key, { group, since });
+    }
+    return { groups: [...groups.values()], keys };
+  }
+}
+
+/** The first index whose value is ≥ x in an ascending array (its length if none). */
+function lowerBound(xs: number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

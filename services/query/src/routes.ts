@@ -6,7 +6,7 @@ import { zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { kpiSeriesJson, readKpiTable } from './kpi-reader';
 import { parseRealtimeQuery } from './realtime-params';
-import { readRealtime } from './realtime-reader';
+import { RealtimeReader } from './realtime-reader';
 import { openApiDocument } from './openapi';
 
 export interface QueryRouteDeps {
@@ -63,12 +63,13 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     name: 'switchboard_realtime_query_seconds', help: 'GET /v1/realtime latency', registers: [deps.metrics],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
+  const realtime = new RealtimeReader(deps.client);
   app.get('/v1/realtime', async (req, reply) => {
     const end = realtimeLatency.startTimer();
     try {
       const tenant = deps.tenantOf(req).tenant;
       const q = parseRealtimeQuery(req.query as Record<string, unknown>, now());
-      const groups = await readRealtime(deps.client, tenant, q);
+      const groups = await realtime.read(tenant, q);
       return {
         meta: { at: new Date(q.at).toISOString(), lookback_h: q.lookbackH, group_by: q.groupBy, filters: q.filters },
         groups,

@@ -58,21 +58,27 @@ function newestRows(range: string): string {
       UNION ALL ${one('agent', 'agent_state', 'agent_id', null)}`;
 }
 
+/**
+ * The group's dimensions as g_queue_id, g_team_id, g_channel ('' where not grouped by): g_
+ * names, because an alias equal to a column name would replace the column in WHERE.
+ */
+function groupColumns(q: RealtimeQuery): string {
+  return REALTIME_DIMENSIONS.map((d) => `, ${q.groupBy.includes(d) ? d : "''"} AS g_${d}`).join('');
+}
+
 /** The newest state per key in `range`, live ones tallied per (source, state, group). */
 function tallySql(range: string, q: RealtimeQuery, params: Record<string, unknown>): string {
   const where = [LIVE, ...filterConditions(q.filters, params)];
-  // g_ names: an alias equal to a column name would replace the column in WHERE
-  const dims = REALTIME_DIMENSIONS.map((d) => `, ${q.groupBy.includes(d) ? d : "''"} AS g_${d}`).join('');
   return `
-    SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, CAST([], 'Array(String)') AS keys
+    SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest
     FROM (${newestRows(range)})
     WHERE ${where.map((w) => `(${w})`).join(' AND ')}
     GROUP BY src, state, g_queue_id, g_team_id, g_channel`;
 }
 
-type TallyRow = [Source, string, string, string, string, string | number, string | number, string[]];
+type TallyRow = [Source, string, string, string, string, string | number, string | number];
 
-function tallyOf(r: TallyRow): Tally {
+function tallyOf(r: Readonly<TallyRow> | readonly [...TallyRow, ...unknown[]]): Tally {
   return { src: r[0], state: r[1], dims: { queue_id: r[2], team_id: r[3], channel: r[4] }, n: Number(r[5]), oldest: Number(r[6]) };
 }
 
@@ -260,10 +266,9 @@ export class RealtimeReader {
     const params: Record<string, unknown> = { tenant, today };
     const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
     const counted = [LIVE, ...filterConditions(q.filters, params)].map((w) => `(${w})`).join(' AND ');
-    const dims = REALTIME_DIMENSIONS.map((d) => `, ${q.groupBy.includes(d) ? d : "''"} AS g_${d}`).join('');
     const rs = await this.client.query({
       query: `
-        SELECT src, state${dims}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupArray(key) AS keys, ${counted} AS counted
+        SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupArray(key) AS keys, ${counted} AS counted
         FROM (${newestRows(range)})
         GROUP BY src, state, g_queue_id, g_team_id, g_channel, counted`,
       query_params: params,
@@ -271,10 +276,10 @@ export class RealtimeReader {
     });
     const tallies: Tally[] = [];
     const byKey: Record<Source, string[]> = { queue: [], ticket: [], agent: [] };
-    for (const r of await rs.json<[...TallyRow, number | boolean]>()) {
+    for (const r of await rs.json<[...TallyRow, string[], number | boolean]>()) {
       // a key is in one group only: its newest row today is one row
       for (const k of r[7]) byKey[r[0]].push(k);
-      if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r as unknown as TallyRow));
+      if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r));
     }
     return { tallies, keys: byKey };
   }

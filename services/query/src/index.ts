@@ -5,3 +5,6 @@ export * from './service';
 export * from './realtime-params';
 export * from './realtime-reader';
 export * from './openapi';
+export * from './kpi-json';
+export * from './config';
+export * from './kpi-cache';

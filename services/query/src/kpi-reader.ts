@@ -174,6 +174,8 @@ export interface KpiTable {
   /** value of KPI k of window w of group g at (g · windows + w) · ids + k; NaN where `nulls` is set */
   values: Float64Array;
   nulls: Uint8Array;
+  /** 1 where group g has a row in window w, at g · windows + w (a window without one has the formulas' values over nothing) */
+  hasRow: Uint8Array;
   /** top_topics per group and window, when asked for */
   topTopics?: TopTopic[][][];
 }
@@ -240,6 +242,7 @@ export async function readKpiTable(client: ClickHouseClient, tenant: string, q: 
   const width = kpis.length;
   const out = new Float64Array(sorted.length * windows.length * width);
   const nulls = new Uint8Array(out.length);
+  const hasRow = new Uint8Array(sorted.length * windows.length);
   const topTopics: TopTopic[][][] | undefined = topics ? [] : undefined;
   sorted.forEach((g, gi) => {
     const pastOf = past.get(g.key);
@@ -248,6 +251,7 @@ export async function readKpiTable(client: ClickHouseClient, tenant: string, q: 
     for (let wi = 0; wi < windows.length; wi++) {
       const w = windows[wi]!;
       const r = g.rows[wi]!;
+      if (r >= 0) hasRow[gi * windows.length + wi] = 1;
       for (let i = 0; i < valueCols.length; i++) values[i] = r < 0 ? 0 : valueCols[i]![r]!;
       if (historyKeys.length > 0) {
         const before = pastOf?.get(w);
@@ -274,7 +278,7 @@ export async function readKpiTable(client: ClickHouseClient, tenant: string, q: 
       const raw = JSON.parse(g.key) as string[];
       return { key: g.key, group: Object.fromEntries(dims.map((d, i) => [d, raw[i] === '' ? null : raw[i]!])) };
     }),
-    windows, ts: windows.map((w) => new Date(w).toISOString()), ids: kpis.map((k) => k.id), values: out, nulls, ...(topTopics ? { topTopics } : {}),
+    windows, ts: windows.map((w) => new Date(w).toISOString()), ids: kpis.map((k) => k.id), values: out, nulls, hasRow, ...(topTopics ? { topTopics } : {}),
   };
 }
 
@@ -295,34 +299,6 @@ export async function readKpis(client: ClickHouseClient, tenant: string, q: KpiQ
       return point;
     }),
   }));
-}
-
-/**
- * The JSON text of readKpis' series, exactly as JSON.stringify writes them (keys in the same
- * order, numbers as Number#toString, null, and non-finite numbers as null), written from the
- * table without a point object per window.
- */
-export function kpiSeriesJson(t: KpiTable): string {
-  const width = t.ids.length;
-  const keys = t.ids.map((id) => `,${JSON.stringify(id)}:`);
-  const ts = t.ts.map((x) => `{"ts":${JSON.stringify(x)}`);
-  const topKey = `,${JSON.stringify(TOP_TOPICS_ID)}:`;
-  const series: string[] = [];
-  t.groups.forEach(({ group }, gi) => {
-    const points: string[] = new Array(t.windows.length);
-    let at = gi * t.windows.length * width;
-    for (let wi = 0; wi < t.windows.length; wi++) {
-      let p = ts[wi]!;
-      for (let k = 0; k < width; k++, at++) {
-        const v = t.values[at]!;
-        p += keys[k]! + (t.nulls[at] || !Number.isFinite(v) ? 'null' : String(v));
-      }
-      if (t.topTopics) p += topKey + JSON.stringify(t.topTopics[gi]![wi]);
-      points[wi] = `${p}}`;
-    }
-    series.push(`{"group":${JSON.stringify(group)},"points":[${points.join(',')}]}`);
-  });
-  return `[${series.join(',')}]`;
 }
 
 /**

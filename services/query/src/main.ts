@@ -2,8 +2,9 @@
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
 import { StoreComponent, storeTargetFromEnv } from '@switchboard/store';
 import { createQuery } from './service';
+import { queryConfig, queryEnvSchema } from './config';
 
-const env = parseEnv(commonEnvSchema);
+const env = parseEnv(commonEnvSchema.merge(queryEnvSchema));
 const log = createLogger('query', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics });
@@ -11,6 +12,6 @@ const lifecycle = new Lifecycle(log, () => http.drain());
 lifecycle.handleSignals();
 const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);
 await lifecycle.start([storeComponent]);
-createQuery({ store: storeComponent.store, http, metrics, tenantOf: tenantResolverFromEnv(env) });
+createQuery({ store: storeComponent.store, http, metrics, tenantOf: tenantResolverFromEnv(env), config: queryConfig(env) });
 await lifecycle.start([{ name: 'http', start: () => http.start(), stop: () => http.stop() }]);
 log.info({ url: http.url }, 'query listening');

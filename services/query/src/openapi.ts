@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DIMENSIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema } from '@switchboard/kpi';
 import { MAX_WINDOWS } from './params';
+import { KPI_FORMATS } from './kpi-json';
 import { AGENT_STATES } from './realtime-reader';
 import { REALTIME_DIMENSIONS, realtimeParamsSchema } from './realtime-params';
 
@@ -62,6 +63,7 @@ function kpisParameters(): Parameter[] {
     { name: 'to', in: 'query', required: true, description: `exclusive; at most ${MAX_WINDOWS} windows per series`, schema: jsonSchema(timestamp) },
     ...paramsOf({ granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]).default('1h') }, { granularity: 'window size; windows are UTC-aligned, or aligned to `tz` for 30m, 1h and 1d' }),
     ...paramsOf({ n: z.number().int().min(1).max(100).default(5) }, { n: 'with top_topics: how many topics it lists' }),
+    ...paramsOf({ format: z.enum(KPI_FORMATS).default('points') }, { format: 'answer layout: `points` (one object per window) or `columns` (the window starts once, then per group one array per KPI: a sixth of the bytes for a wide answer)' }),
     ...paramsOf({ tz: z.string().default('UTC') }, { tz: 'IANA time zone of 30m, 1h and 1d windows (e.g. America/New_York): local days, 23 or 25 hours long across a DST change' }),
     listParam('group_by', z.enum(DIMENSIONS), 'dimensions to group by; a dimension an event does not carry is null in `group`'),
     ...DIMENSIONS.map((d) => listParam(`filter.${d}`, z.string(), `only these values of ${d}; \`null\` selects events without one`)),
@@ -81,32 +83,47 @@ const problemSchema = z.object({
   details: z.array(z.object({ param: z.string(), reason: z.string() })).describe('every problem with the parameters, at once'),
 });
 
-const kpisResponse = z.object({
-  meta: z.object({
-    granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]),
-    from: z.string(),
-    to: z.string(),
-    metrics: z.array(kpiIdSchema),
-    group_by: z.array(z.enum(DIMENSIONS)),
-    tz: z.string(),
-    options: z.record(z.string(), z.unknown()),
-    open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them'),
-    fcr_provisional_from: z.string().optional().describe('with fcr_rate or repeat_contact_rate: their values for windows starting at or after this are provisional until fcr_window has passed after the window'),
-  }),
+const TOP_TOPIC = z.object({
+  topic: z.string(), created: z.number(), share: z.number().nullable(), previous: z.number(), change: z.number().nullable(),
+});
+
+const kpisMeta = (format: (typeof KPI_FORMATS)[number]) => z.object({
+  granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]),
+  from: z.string(),
+  to: z.string(),
+  metrics: z.array(kpiIdSchema),
+  group_by: z.array(z.enum(DIMENSIONS)),
+  tz: z.string(),
+  options: z.record(z.string(), z.unknown()),
+  format: z.literal(format),
+  open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them'),
+  fcr_provisional_from: z.string().optional().describe('with fcr_rate or repeat_contact_rate: their values for windows starting at or after this are provisional until fcr_window has passed after the window'),
+});
+const groupSchema = z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none');
+
+const kpisPointsResponse = z.object({
+  meta: kpisMeta('points'),
   series: z.array(z.object({
-    group: z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none'),
+    group: groupSchema,
     points: z.array(
       z.object({ ts: z.string().describe('window start, ISO-8601 UTC') })
-        .catchall(z.union([
-          z.number().nullable(),
-          z.array(z.object({
-            topic: z.string(), created: z.number(), share: z.number().nullable(), previous: z.number(), change: z.number().nullable(),
-          })).describe(TOP_TOPICS_DEFINITION),
-        ]))
+        .catchall(z.union([z.number().nullable(), z.array(TOP_TOPIC).describe(TOP_TOPICS_DEFINITION)]))
         .describe('one key per requested KPI id: a number, or null when its denominator is 0; top_topics is a list'),
     ),
   })),
 });
+
+const kpisColumnsResponse = z.object({
+  meta: kpisMeta('columns'),
+  windows: z.array(z.string()).describe('window starts, ISO-8601 UTC: the i-th value of every array below is of the i-th window'),
+  series: z.array(z.object({
+    group: groupSchema,
+    values: z.record(z.string(), z.union([z.array(z.number().nullable()), z.array(z.array(TOP_TOPIC)).describe(TOP_TOPICS_DEFINITION)]))
+      .describe('one array per requested KPI id, one value per window: a number, or null when its denominator is 0; top_topics: one list per window'),
+  })),
+});
+
+const kpisResponse = z.union([kpisPointsResponse, kpisColumnsResponse]);
 
 const realtimeResponse = z.object({
   meta: z.object({
@@ -162,7 +179,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'KPIs per window and group',
           description: 'Ratios are fractions 0…1 (nps −100…100), durations in ms; a ratio over nothing is null. Every window starting before `to` is returned. Unknown parameters are refused.',
           parameters: [...kpisParameters(), tenantHeader],
-          responses: { '200': json(kpisResponse, 'one series per group, one point per window'), '400': bad, ...authErrors },
+          responses: { '200': json(kpisResponse, 'one series per group: one point per window (format=points), or one array per KPI (format=columns)'), '400': bad, ...authErrors },
         },
       },
       '/v1/realtime': {

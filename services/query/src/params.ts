@@ -3,6 +3,7 @@ import {
   DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
+import { KPI_FORMATS, type KpiFormat } from './kpi-json';
 
 /** The most windows one series may have; past it the caller should pick a coarser grain. */
 export const MAX_WINDOWS = 20_000;
@@ -20,6 +21,8 @@ export interface KpiQuery {
   tz?: string;
   /** top_topics asked for, listing this many topics */
   topTopics?: number;
+  /** the answer's layout (points when absent) */
+  format?: KpiFormat;
 }
 
 export interface ParamProblem {
@@ -49,7 +52,7 @@ function parseTime(param: string, v: unknown, problems: ParamProblem[]): number 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
 export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   const problems: ParamProblem[] = [];
-  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', 'n', ...Object.keys(kpiOptionsSchema.shape)]);
+  const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', 'n', 'format', ...Object.keys(kpiOptionsSchema.shape)]);
   for (const k of Object.keys(raw)) {
     if (known.has(k)) continue;
     if (k.startsWith('filter.') && (DIMENSIONS as readonly string[]).includes(k.slice(7))) continue;
@@ -113,7 +116,10 @@ export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
   // the name reaches SQL as a literal: IANA names only, checked against the runtime's zones
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(tz) || !isTimeZone(tz)) problems.push({ param: 'tz', reason: `"${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York)` });
 
+  const formatRaw = str('format') ?? 'points';
+  if (!(KPI_FORMATS as readonly unknown[]).includes(formatRaw)) problems.push({ param: 'format', reason: `must be one of ${KPI_FORMATS.join(', ')}` });
+
   if (problems.length > 0) throw new BadQuery(problems);
-  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data!, tz, ...(topTopics ? { topTopics } : {}) };
+  return { kpis, from, to, granularity: granularity!, groupBy, filters, options: opts.data!, tz, ...(topTopics ? { topTopics } : {}), format: formatRaw as KpiFormat };
 }
 

@@ -4,7 +4,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Histogram, type Registry } from 'prom-client';
 import { zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
-import { kpiSeriesJson, readKpiTable } from './kpi-reader';
+import { kpiAnswerJson } from './kpi-json';
+import { KpiChunkCache } from './kpi-cache';
 import { parseRealtimeQuery } from './realtime-params';
 import { RealtimeReader } from './realtime-reader';
 import { openApiDocument } from './openapi';
@@ -18,7 +19,11 @@ export interface QueryRouteDeps {
   now?: () => number;
   /** how late an event may arrive and still count (the aggregator's LATE_HORIZON_HOURS) */
   lateHorizonMs?: number;
+  /** memory for /v1/kpis answers kept per day (kpi-cache.ts); 0 turns the cache off */
+  cacheBytes?: number;
 }
+
+export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
 const DEFAULT_LATE_HORIZON_MS = 7 * 24 * 3_600_000;
 
@@ -28,11 +33,12 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   const now = deps.now ?? Date.now;
+  const cache = new KpiChunkCache(deps.client, deps.cacheBytes ?? DEFAULT_CACHE_BYTES);
   app.get('/v1/kpis', async (req, reply) => {
     const end = latency.startTimer();
     try {
       const q = parseKpiQuery(req.query as Record<string, unknown>);
-      const table = await readKpiTable(deps.client, deps.tenantOf(req).tenant, q);
+      const chunks = await cache.read(deps.tenantOf(req).tenant, q);
       const t = now();
       const fcr = q.kpis.some((k) => k.id === 'fcr_rate' || k.id === 'repeat_contact_rate');
       const meta = {
@@ -43,14 +49,17 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
         group_by: q.groupBy,
         tz: q.tz ?? 'UTC',
         options: q.options,
+        format: q.format ?? 'points',
         // a window is open while its end is within the lateness horizon; FCR is provisional
         // while its end is within fcr_window (a repeat contact may still come)
         open_from: new Date(zonedWindowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS), q.granularity, q.tz ?? 'UTC')).toISOString(),
         ...(fcr ? { fcr_provisional_from: new Date(zonedWindowStart(t - q.options.fcr_window, q.granularity, q.tz ?? 'UTC')).toISOString() } : {}),
       };
-      // {meta, series} as JSON.stringify would write it, the series straight from the table
-      // (a point object per window is most of a large answer's cost)
-      return reply.type('application/json; charset=utf-8').send(`{"meta":${JSON.stringify(meta)},"series":${kpiSeriesJson(table)}}`);
+      // {meta, windows?, series} as JSON.stringify would write it, the series straight from the
+      // chunks (a point object per window is most of a large answer's cost)
+      const body = kpiAnswerJson(chunks, q.format ?? 'points');
+      const windows = body.windows === undefined ? '' : `,"windows":${body.windows}`;
+      return reply.type('application/json; charset=utf-8').send(`{"meta":${JSON.stringify(meta)}${windows},"series":${body.series}}`);
     } catch (err) {
       if (err instanceof BadQuery) return reply.code(400).send({ error: 'invalid query', details: err.problems });
       throw err;

@@ -2,16 +2,19 @@ import type { Registry } from 'prom-client';
 import type { Store } from '@switchboard/store';
 import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerQueryRoutes } from './routes';
+import type { QueryConfig } from './config';
 
 export interface QueryDeps {
   store: Store;
   http: HttpServer;
   metrics: Registry;
   tenantOf: TenantResolver;
+  /** defaults: queryConfig of an empty environment */
+  config?: QueryConfig;
 }
 
 export function createQuery(deps: QueryDeps): void {
-  registerQueryRoutes(deps.http.app, { client: deps.store.client, metrics: deps.metrics, tenantOf: deps.tenantOf });
+  registerQueryRoutes(deps.http.app, { client: deps.store.client, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(deps.config ? { cacheBytes: deps.config.cacheBytes } : {}) });
   deps.http.addReadinessCheck({
     name: 'clickhouse',
     check: async () => {

@@ -115,6 +115,11 @@ describe('the service against its document', () => {
     };
     const kpis = await check('/v1/kpis', `?metrics=${[...KPI_IDS, 'top_topics'].join(',')}&n=3&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&granularity=15m`, '200');
     expect(kpis.series[0].points).toHaveLength(4);
+    const columns = await check('/v1/kpis', `?metrics=${[...KPI_IDS, 'top_topics'].join(',')}&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&granularity=15m&format=columns`, '200');
+    expect(columns.windows).toHaveLength(4);
+    expect(columns.series[0].values.top_topics).toHaveLength(4);
+    expect(columns.series[0].values.offered).toEqual([0, 0, 0, 0]);
+    await check('/v1/kpis', `?metrics=offered&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&format=xml`, '400');
     await check('/v1/kpis', '?metrics=nope&granularity=2m', '400');
     await check('/v1/realtime', '?group_by=queue_id,team_id', '200');
     await check('/v1/realtime', '?lookback_h=0', '400');

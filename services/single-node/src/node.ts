@@ -4,12 +4,12 @@ import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/
 import { alerterConfig, alerterEnvSchema, createAlerter, type Alerter } from '@switchboard/alerter';
 import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest';
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
-import { createQuery } from '@switchboard/query';
+import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/store';
 import type { z } from 'zod';
 
-export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema);
+export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
 
 export interface SingleNode {
@@ -41,7 +41,7 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
     { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
   ]);
   const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env) });
-  createQuery({ store: storeComponent.store, http, metrics, tenantOf });
+  createQuery({ store: storeComponent.store, http, metrics, tenantOf, config: queryConfig(env) });
   const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
   // alert links point at this node's own /v1/kpis

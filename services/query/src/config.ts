@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const queryEnvSchema = z.object({
+  // /v1/kpis answers kept per day of windows (see kpi-cache.ts); 0 turns the cache off
+  QUERY_CACHE_MB: z.coerce.number().min(0).max(65_536).default(256),
+});
+
+export interface QueryConfig {
+  cacheBytes: number;
+}
+
+export function queryConfig(env: z.infer<typeof queryEnvSchema>): QueryConfig {
+  return { cacheBytes: Math.floor(env.QUERY_CACHE_MB * 1024 * 1024) };
+}

@@ -260,7 +260,7 @@ do_start() {
   format_storage
 
   local t0=$SECONDS
-  LOG_FROM="$(wc -c <"$LOGS/server.log" 2>/dev/null || echo 0)"
+  LOG_FROM="$({ wc -c <"$LOGS/server.log"; } 2>/dev/null || echo 0)"
   rm -f "$PIDFILE"
   # setsid detaches from the caller's session so a Ctrl-C in the terminal, or a test
   # runner's process group being torn down, does not take the broker with it. The inner

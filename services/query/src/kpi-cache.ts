@@ -2,9 +2,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { isHistoryQuantity, requiredQuantities, zonedWindowEnd, zonedWindowStarts } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
 import { readKpiTable, windowSource, type KpiTable } from './kpi-reader';
-import { chunkOf, emptyWindowValues, type KpiChunk } from './kpi-json';
+import { chunkOf, emptyWindowValues, kpiAnswerParts, type KpiChunk, type KpiFormat } from './kpi-json';
 
 const DAY = 86_400_000;
+const BODIES = 8;
+
+export interface AnswerBody {
+  windows?: Buffer;
+  series: Buffer;
+}
 
 /** The windows of one chunk: those starting on one UTC day, and the span of rows they read. */
 interface Span {
@@ -46,6 +52,10 @@ interface Entry {
 export class KpiChunkCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private nextId = 1;
+  /** whole bodies of answers made only of kept chunks, by format and chunk ids (a dashboard's repeated query) */
+  private readonly bodies = new Map<string, AnswerBody>();
+  private bodyBytes = 0;
   /** chunks read from ClickHouse and chunks answered from memory, for the tests and the bench */
   readonly stats = { read: 0, kept: 0 };
 
@@ -93,8 +103,36 @@ export class KpiChunkCache {
     return chunks as KpiChunk[];
   }
 
+  /**
+   * The answer's JSON after `"windows":` (columns) and after `"series":` (see kpiAnswerParts),
+   * each one buffer. Bodies made only of kept chunks are kept too, the last BODIES of them
+   * (within an eighth of the budget): the same chunks in the same order are the same bytes.
+   */
+  body(chunks: KpiChunk[], format: KpiFormat): AnswerBody {
+    const key = chunks.every((c) => c.id !== undefined) ? `${format}:${chunks.map((c) => c.id).join(',')}` : undefined;
+    const hit = key === undefined ? undefined : this.bodies.get(key);
+    if (hit) {
+      this.bodies.delete(key!);
+      this.bodies.set(key!, hit);
+      return hit;
+    }
+    const parts = kpiAnswerParts(chunks, format);
+    const body: AnswerBody = { series: Buffer.concat(parts.series), ...(parts.windows ? { windows: Buffer.concat(parts.windows) } : {}) };
+    const size = body.series.length + (body.windows?.length ?? 0);
+    if (key === undefined || size > this.maxBytes / 8) return body;
+    this.bodies.set(key, body);
+    this.bodyBytes += size;
+    for (const [k, b] of this.bodies) {
+      if (this.bodies.size <= BODIES && this.bodyBytes <= this.maxBytes / 8) break;
+      this.bodies.delete(k);
+      this.bodyBytes -= b.series.length + (b.windows?.length ?? 0);
+    }
+    return body;
+  }
+
   private keep(key: string, parts: string, table: KpiTable, empty: Float64Array): KpiChunk {
     const chunk = chunkOf(table, empty);
+    chunk.id = this.nextId++;
     const entry: Entry = { parts, chunk, bytes: table.values.byteLength + table.nulls.byteLength * 2 + table.ts.length * 24 + table.groups.length * 64 };
     chunk.memo = new Map();
     chunk.onMemo = (n) => {

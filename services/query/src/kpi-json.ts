@@ -16,8 +16,10 @@ export interface KpiChunk {
   index: Map<string, number>;
   /** each KPI's value of a window without rows (the formulas over nothing), NaN where null */
   empty: Float64Array;
-  /** JSON fragments already written for this chunk (cached chunks only), and what they cost */
-  memo?: Map<string, string>;
+  /** JSON fragments already written for this chunk, UTF-8 (cached chunks only), and what they cost */
+  memo?: Map<string, Buffer>;
+  /** set on kept chunks: the same id, the same values */
+  id?: number;
   onMemo?: (bytes: number) => void;
 }
 
@@ -37,19 +39,20 @@ export function chunkOf(table: KpiTable, empty: Float64Array): KpiChunk {
 // numbers as JSON.stringify writes them; null for "no value" (and the non-finite, as it would)
 const num = (v: number, isNull: number) => (isNull || !Number.isFinite(v) ? 'null' : String(v));
 
-function memoized(c: KpiChunk, key: string, write: () => string): string {
+// kept as UTF-8: a kept answer is then sent without encoding its text again
+function memoized(c: KpiChunk, key: string, write: () => string): Buffer {
   const hit = c.memo?.get(key);
   if (hit !== undefined) return hit;
-  const text = write();
+  const bytes = Buffer.from(write(), 'utf8');
   if (c.memo) {
-    c.memo.set(key, text);
-    c.onMemo?.(text.length + key.length);
+    c.memo.set(key, bytes);
+    c.onMemo?.(bytes.length + key.length * 2 + 64);
   }
-  return text;
+  return bytes;
 }
 
 /** The chunk's points of group `key` (no brackets), as JSON.stringify writes a point object. */
-function pointsOf(c: KpiChunk, key: string): string {
+function pointsOf(c: KpiChunk, key: string): Buffer {
   return memoized(c, `p\u0000${key}`, () => {
     const t = c.table;
     const gi = c.index.get(key);
@@ -71,7 +74,7 @@ function pointsOf(c: KpiChunk, key: string): string {
 }
 
 /** The chunk's values of KPI k for group `key`, one per window (no brackets). */
-function columnOf(c: KpiChunk, key: string, k: number): string {
+function columnOf(c: KpiChunk, key: string, k: number): Buffer {
   return memoized(c, `c\u0000${k}\u0000${key}`, () => {
     const t = c.table;
     const gi = c.index.get(key);
@@ -90,28 +93,54 @@ function groupsOf(chunks: KpiChunk[]): KpiTable['groups'] {
   return [...all.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** `[a,b,…]` of fragments that are each a comma-separated list (no brackets), skipping none */
+function joined(out: Buffer[], parts: Buffer[], open: string, close: string): void {
+  out.push(Buffer.from(open));
+  parts.forEach((p, i) => {
+    if (i > 0) out.push(COMMA);
+    out.push(p);
+  });
+  out.push(Buffer.from(close));
+}
+const COMMA = Buffer.from(',');
+
 /**
  * The JSON of an answer's series after `"series":` and, for the columns layout, of its window
- * list after `"windows":`.
+ * list after `"windows":`, as UTF-8 pieces to send one after the other.
  *  - points: `[{group, points: [{ts, <kpi>: value…}]}]`, exactly as JSON.stringify writes
  *    readKpis' series;
  *  - columns: the window starts once, and per group one array per KPI, one value per window
- *    (top_topics: one list per window): a sixth of the bytes of points for a wide answer.
+ *    (top_topics: one list per window): a fifth of the bytes of points for a wide answer.
  */
-export function kpiAnswerJson(chunks: KpiChunk[], format: KpiFormat): { series: string; windows?: string } {
+export function kpiAnswerParts(chunks: KpiChunk[], format: KpiFormat): { series: Buffer[]; windows?: Buffer[] } {
   const groups = groupsOf(chunks);
+  const series: Buffer[] = [Buffer.from('[')];
   if (format === 'points') {
-    return { series: `[${groups.map(({ key, group }) => `{"group":${JSON.stringify(group)},"points":[${chunks.map((c) => pointsOf(c, key)).join(',')}]}`).join(',')}]` };
+    groups.forEach(({ key, group }, g) => {
+      joined(series, chunks.map((c) => pointsOf(c, key)), `${g > 0 ? ',' : ''}{"group":${JSON.stringify(group)},"points":[`, ']}');
+    });
+    series.push(Buffer.from(']'));
+    return { series };
   }
   const ids = chunks[0]?.table.ids ?? [];
-  const windows = `[${chunks.map((c) => memoized(c, 'w', () => c.table.ts.map((x) => `"${x}"`).join(','))).join(',')}]`;
-  const series = groups.map(({ key, group }) => {
-    const columns = ids.map((id, k) => `${JSON.stringify(id)}:[${chunks.map((c) => columnOf(c, key, k)).join(',')}]`);
+  const windows: Buffer[] = [];
+  joined(windows, chunks.map((c) => memoized(c, 'w', () => c.table.ts.map((x) => `"${x}"`).join(','))), '[', ']');
+  groups.forEach(({ key, group }, g) => {
+    series.push(Buffer.from(`${g > 0 ? ',' : ''}{"group":${JSON.stringify(group)},"values":{`));
+    ids.forEach((id, k) => joined(series, chunks.map((c) => columnOf(c, key, k)), `${k > 0 ? ',' : ''}${JSON.stringify(id)}:[`, ']'));
     // top_topics is never cached: its chunk is the whole answer and has every group
-    const top = chunks[0]?.table.topTopics ? [`${JSON.stringify(TOP_TOPICS_ID)}:${JSON.stringify(chunks[0].table.topTopics[chunks[0].index.get(key)!])}`] : [];
-    return `{"group":${JSON.stringify(group)},"values":{${[...columns, ...top].join(',')}}}`;
+    const top = chunks[0]?.table.topTopics;
+    if (top) series.push(Buffer.from(`${ids.length > 0 ? ',' : ''}${JSON.stringify(TOP_TOPICS_ID)}:${JSON.stringify(top[chunks[0]!.index.get(key)!])}`));
+    series.push(Buffer.from('}}'));
   });
-  return { windows, series: `[${series.join(',')}]` };
+  series.push(Buffer.from(']'));
+  return { series, windows };
+}
+
+/** kpiAnswerParts as text. */
+export function kpiAnswerJson(chunks: KpiChunk[], format: KpiFormat): { series: string; windows?: string } {
+  const parts = kpiAnswerParts(chunks, format);
+  return { series: Buffer.concat(parts.series).toString('utf8'), ...(parts.windows ? { windows: Buffer.concat(parts.windows).toString('utf8') } : {}) };
 }
 
 /**

@@ -3,15 +3,19 @@
 // Loads 30 days × BENCH_QUERY_QUEUES (50) queues of 15-minute KPI rows and 7 days of realtime
 // state into embedded ClickHouse (chDB, in this process, as in single-node mode), starts the
 // query service on it, and measures client-side latency (request sent → JSON body parsed) of
-// /v1/kpis for 30 days at 15m with 5 KPIs (BENCH_QUERY_KPIS) in three shapes, since "30 days ×
+// /v1/kpis for 30 days at 15m with 5 KPIs (BENCH_QUERY_KPIS) in several shapes, since "30 days ×
 // 50 queues" reads either way:
 //  - center: no group_by, one series for the whole center (2,880 points);
 //  - one_queue: the same filtered to one queue (filter.queue_id, 2,880 points);
-//  - by_queue: group_by=queue_id (50 series × 2,880 points = 144,000 points, ~17 MB);
+//  - by_queue: group_by=queue_id (50 series × 2,880 points = 144,000 points), in the points
+//    layout (~17 MB) and format=columns (~3 MB), from the answer cache; in columns with a row
+//    written into the current window before each request (today's chunk read again); and both
+//    layouts from a second query service without the cache (every request reads 30 days);
 // and /v1/realtime per queue (default 168 h lookback).
-// Per round, BENCH_QUERY_REQUESTS (200) sequential requests of each shape (by_queue:
-// BENCH_QUERY_KPIS_REQUESTS, 30), BENCH_QUERY_ROUNDS (3) rounds after a warm-up; p50/p99 and
-// CPU per request (p50) per shape and round, and the median of the rounds.
+// Per round, BENCH_QUERY_REQUESTS (200) sequential requests of center, one queue, cached
+// columns and realtime, BENCH_QUERY_KPIS_REQUESTS (30) of the other by-queue shapes, after 3
+// untimed ones; BENCH_QUERY_ROUNDS (3) rounds after a warm-up; p50/p99 and CPU per request
+// (p50) per shape and round, and the median of the rounds.
 //
 // Data: one simulated day (the simulator, BENCH_QUERY_ARRIVALS_PER_HOUR arrivals/h over the
 // queues, ending now) is folded by the aggregator's own aggregateMinuteRows and merged into

@@ -46,9 +46,9 @@ const STATE_TABLES = ['contact_state', 'agent_state'];
  * CPU of argMax over a tuple (and the same row for every column, ties included: event_id
  * breaks them).
  */
-function newestRows(range: string): string {
+function newestRows(range: string, withPart = false): string {
   const one = (src: Source, table: string, key: string, kind: string | null) => `
-      SELECT '${src}' AS src, ${key} AS key, toString(state) AS state, since, queue_id, team_id, toString(channel) AS channel
+      SELECT '${src}' AS src, ${key} AS key, toString(state) AS state, since, queue_id, team_id, toString(channel) AS channel${withPart ? ', _part AS part' : ''}
       FROM ${table}
       WHERE ${range}${kind ? ` AND kind = '${kind}'` : ''}
       ORDER BY ${key}, ver DESC, event_id DESC
@@ -158,6 +158,20 @@ interface CarriedEntry {
   carried: Promise<Carried>;
 }
 
+/** The keys with a row in one of today's parts, and those of them the earlier days hold live. */
+interface PartKeys {
+  keys: Record<Source, string[]>;
+  hits?: { of: Carried; keys: [Source, string][] };
+}
+
+/** The state tables' active parts: a string for those of the earlier days, `table/name` of today's. */
+interface PartList {
+  fingerprint: string;
+  today: string[];
+}
+
+const TODAY_ATTEMPTS = 3;
+
 export interface RealtimeReaderOptions {
   /** (tenant, first day) pairs whose earlier days' live keys are kept; default 8 */
   maxCachedDays?: number;
@@ -189,6 +203,8 @@ const partitionOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).repl
  */
 export class RealtimeReader {
   private readonly carried = new Map<string, CarriedEntry>();
+  /** per tenant, the keys of each of today's active parts (`table/name`) */
+  private readonly todayKeys = new Map<string, Map<string, PartKeys>>();
   private readonly maxCachedDays: number;
 
   constructor(private readonly client: ClickHouseClient, options: RealtimeReaderOptions = {}) {
@@ -201,8 +217,7 @@ export class RealtimeReader {
     const firstDay = Math.floor(from / DAY_MS) * DAY_MS;
     if (firstDay >= today) return readRealtime(this.client, tenant, q);
 
-    const [fingerprint, recent] = await Promise.all([this.fingerprint(firstDay, today), this.readToday(tenant, q, today)]);
-    const carried = await this.carriedBefore(tenant, firstDay, today, fingerprint);
+    const { carried, recent, replacedKeys } = await this.readSplit(tenant, q, firstDay, today);
 
     const idOf = (src: string, state: string, dims: Tally['dims']) => {
       let id = `${src}\u0001${state}`;
@@ -213,15 +228,12 @@ export class RealtimeReader {
     for (const t of recent.tallies) tallies.set(idOf(t.src, t.state, t.dims), t);
     // earlier keys that have a row today: today's row replaces theirs
     const replaced = new Map<CarriedGroup, number[]>();
-    for (const src of ['queue', 'ticket', 'agent'] as const) {
-      const earlier = carried.keys[src];
-      for (const key of recent.keys[src]) {
-        const e = earlier.get(key);
-        if (!e || e.since < from) continue;
-        const xs = replaced.get(e.group);
-        if (xs) xs.push(e.since);
-        else replaced.set(e.group, [e.since]);
-      }
+    for (const [src, key] of replacedKeys) {
+      const e = carried.keys[src].get(key)!;
+      if (e.since < from) continue;
+      const xs = replaced.get(e.group);
+      if (xs) xs.push(e.since);
+      else replaced.set(e.group, [e.since]);
     }
     const filters = Object.entries(q.filters) as [RealtimeDimension, string[]][];
     for (const g of carried.groups) {
@@ -243,24 +255,139 @@ export class RealtimeReader {
     return groupsOf(q, tallies.values());
   }
 
-  /** The active parts of the state tables' partitions of [firstDay, today), in one string. */
-  private async fingerprint(firstDay: number, today: number): Promise<string> {
+  /**
+   * Today's live tallies, the earlier days' live keys, and which of those have a row today
+   * (their row today replaces the earlier one).
+   *
+   * Today's keys are kept per part: a part's rows never change, so only new parts' keys are
+   * read, and the tallies query reports which parts its newest rows came from. The parts are
+   * listed first, then the new ones' keys read, then the tallies: if every part the tallies
+   * came from was listed, the listed parts' keys are exactly the keys with a row today in the
+   * tallies' snapshot (a listed part merged away since holds no key that the tallies' parts
+   * do not; a part made after the list, by an insert or a merge, shows up as unlisted). Else
+   * the parts changed meanwhile: read again, and after TODAY_ATTEMPTS, one scan that returns
+   * the keys with the tallies.
+   */
+  private async readSplit(tenant: string, q: RealtimeQuery, firstDay: number, today: number): Promise<{ carried: Carried; recent: { tallies: Tally[] }; replacedKeys: [Source, string][] }> {
+    for (let attempt = 0; attempt < TODAY_ATTEMPTS; attempt++) {
+      const parts = await this.activeParts(firstDay, today);
+      const carried = this.carriedBefore(tenant, firstDay, today, parts.fingerprint);
+      // no tallies before the keys of the listed parts are read (see above)
+      const keys = await this.keysOf(tenant, parts.today);
+      const recent = await this.readTodayTallies(tenant, q, today);
+      if (!recent.parts.every((p) => keys.has(p))) continue;
+      const earlier = await carried;
+      const seen = new Set<string>();
+      const replacedKeys: [Source, string][] = [];
+      for (const part of keys.values()) {
+        for (const [src, key] of this.hitsOf(part, earlier)) {
+          const id = `${src}\u0001${key}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          replacedKeys.push([src, key]);
+        }
+      }
+      return { carried: earlier, recent, replacedKeys };
+    }
+    const parts = await this.activeParts(firstDay, today);
+    const [carried, recent] = await Promise.all([this.carriedBefore(tenant, firstDay, today, parts.fingerprint), this.readToday(tenant, q, today)]);
+    const replacedKeys: [Source, string][] = [];
+    for (const src of ['queue', 'ticket', 'agent'] as const) for (const key of recent.keys[src]) if (carried.keys[src].has(key)) replacedKeys.push([src, key]);
+    return { carried, recent, replacedKeys };
+  }
+
+  /** The part's keys that the earlier days hold live, worked out once per earlier-days read. */
+  private hitsOf(part: PartKeys, carried: Carried): [Source, string][] {
+    if (part.hits?.of === carried) return part.hits.keys;
+    const keys: [Source, string][] = [];
+    for (const src of ['queue', 'ticket', 'agent'] as const) for (const key of part.keys[src]) if (carried.keys[src].has(key)) keys.push([src, key]);
+    part.hits = { of: carried, keys };
+    return keys;
+  }
+
+  /** The active parts of the state tables from firstDay on: the earlier days' as one string, today's and later ones' names. */
+  private async activeParts(firstDay: number, today: number): Promise<PartList> {
     const rs = await this.client.query({
-      query: `SELECT arrayStringConcat(arraySort(groupArray(concat(table, '/', name))), ',') AS parts
-              FROM system.parts
-              WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
-                AND partition >= {first:String} AND partition < {today:String}`,
-      query_params: { tables: STATE_TABLES, first: partitionOf(firstDay), today: partitionOf(today) },
-      format: 'JSONEachRow',
+      query: `SELECT table, name, partition FROM system.parts
+              WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)} AND partition >= {first:String}`,
+      query_params: { tables: STATE_TABLES, first: partitionOf(firstDay) },
+      format: 'JSONCompactEachRow',
     });
-    return (await rs.json<{ parts: string }>())[0]?.parts ?? '';
+    const todays = partitionOf(today);
+    const earlier: string[] = [];
+    const now: string[] = [];
+    for (const [table, name, partition] of await rs.json<[string, string, string]>()) (partition < todays ? earlier : now).push(`${table}/${name}`);
+    return { fingerprint: earlier.sort().join(','), today: now };
+  }
+
+  /** The keys of each of these parts (`table/name`), the ones not kept yet read in one query. */
+  private async keysOf(tenant: string, parts: string[]): Promise<Map<string, PartKeys>> {
+    const kept = this.todayKeys.get(tenant) ?? new Map<string, PartKeys>();
+    const out = new Map<string, PartKeys>();
+    const missing: Record<string, string[]> = { contact_state: [], agent_state: [] };
+    for (const p of parts) {
+      const k = kept.get(p);
+      if (k) out.set(p, k);
+      else {
+        out.set(p, { keys: { queue: [], ticket: [], agent: [] } });
+        const [table, name] = p.split('/') as [string, string];
+        missing[table]!.push(name);
+      }
+    }
+    const selects: string[] = [];
+    if (missing.contact_state!.length) {
+      selects.push(`SELECT 'contact_state' AS t, _part AS part, toString(kind) AS src, groupUniqArray(contact_id) AS keys FROM contact_state
+        WHERE tenant_id = {tenant:String} AND _part IN {contact_parts:Array(String)} GROUP BY part, src`);
+    }
+    if (missing.agent_state!.length) {
+      selects.push(`SELECT 'agent_state' AS t, _part AS part, 'agent' AS src, groupUniqArray(agent_id) AS keys FROM agent_state
+        WHERE tenant_id = {tenant:String} AND _part IN {agent_parts:Array(String)} GROUP BY part`);
+    }
+    if (selects.length) {
+      const rs = await this.client.query({
+        query: selects.join(' UNION ALL '),
+        query_params: { tenant, contact_parts: missing.contact_state, agent_parts: missing.agent_state },
+        format: 'JSONCompactEachRow',
+      });
+      for (const [t, part, src, keys] of await rs.json<[string, string, Source, string[]]>()) out.get(`${t}/${part}`)!.keys[src] = keys;
+    }
+    // only the active parts are kept: a part gone from the list never comes back
+    this.todayKeys.delete(tenant);
+    this.todayKeys.set(tenant, out);
+    while (this.todayKeys.size > this.maxCachedDays) this.todayKeys.delete(this.todayKeys.keys().next().value!);
+    return out;
+  }
+
+  /**
+   * Today's newest row per key, live ones tallied (filters applied), and the parts (`table/name`)
+   * those newest rows came from, filtered out or not.
+   */
+  private async readTodayTallies(tenant: string, q: RealtimeQuery, today: number): Promise<{ tallies: Tally[]; parts: string[] }> {
+    const params: Record<string, unknown> = { tenant, today };
+    const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
+    const counted = [LIVE, ...filterConditions(q.filters, params)].map((w) => `(${w})`).join(' AND ');
+    const rs = await this.client.query({
+      query: `
+        SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupUniqArray(part) AS parts, ${counted} AS counted
+        FROM (${newestRows(range, true)})
+        GROUP BY src, state, g_queue_id, g_team_id, g_channel, counted`,
+      query_params: params,
+      format: 'JSONCompactEachRow',
+    });
+    const tallies: Tally[] = [];
+    const parts = new Set<string>();
+    for (const r of await rs.json<[...TallyRow, string[], number | boolean]>()) {
+      for (const p of r[7]) parts.add(`${r[0] === 'agent' ? 'agent_state' : 'contact_state'}/${p}`);
+      if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r));
+    }
+    return { tallies, parts: [...parts] };
   }
 
   /**
    * Today's newest row per key, live ones tallied (filters applied), and every key that has a
    * row today, per source, from one scan: the keys are grouped with the tallies, and rows the
    * filters or the states leave out are grouped apart (a key moved to another queue today
-   * still replaces its earlier row, whatever the filter).
+   * still replaces its earlier row, whatever the filter). The fallback while parts change fast.
    */
   private async readToday(tenant: string, q: RealtimeQuery, today: number): Promise<{ tallies: Tally[]; keys: Record<Source, string[]> }> {
     const params: Record<string, unknown> = { tenant, today };

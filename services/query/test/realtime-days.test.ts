@@ -145,6 +145,49 @@ describe('RealtimeReader: today read per request, earlier days kept while their 
     }
   });
 
+  it('reads only the keys of today\'s new parts, and reads again when a part lands between its listing and the tallies', async () => {
+    const reader = new RealtimeReader(client);
+    const raw = { group_by: 'queue_id' };
+    await reader.read(tenant, parseRealtimeQuery(raw, at));
+    // an earlier day's open ticket resolved today, in a part of its own
+    await writer.write([hand(t, { contact_id: 'h-reopen', type: 'resolved', occurred_at: at - 20 * 60_000 })], 'days-today-1');
+    queries = 0;
+    let { split, scan } = await both(raw, reader);
+    expect(queries).toBe(3); // parts, the new part's keys, today's tallies
+    expect(split).toEqual(scan);
+    expect(group(split, 'q-hand')!.open_backlog).toBe(0);
+
+    // a write lands after the parts are listed and before the tallies are read: the tallies
+    // come (partly) from a part that was not listed, and the reader lists the parts again
+    let armed = false;
+    let raced = false;
+    const racing = new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'query') return v;
+        return async (p: { query: string }) => {
+          if (armed && !raced && p.query.includes('groupUniqArray(part)')) {
+            raced = true;
+            // the agent away since two days is back: its first row today, in a part not listed
+            await writer.write([hand(t, { contact_id: 'h-agent-back', type: 'agent_state_changed', occurred_at: at - 60_000, agent_id: 'h-agent', agent_state: 'available' })], 'days-today-race');
+          }
+          return (v as (x: unknown) => unknown).call(target, p);
+        };
+      },
+    });
+    const racer = new RealtimeReader(racing);
+    await racer.read(tenant, parseRealtimeQuery(raw, at - 1000)); // a first read, before the race
+    armed = true;
+    queries = 0;
+    const q = parseRealtimeQuery(raw, at);
+    split = await racer.read(tenant, q);
+    scan = await readRealtime(store.client, tenant, q);
+    expect(raced).toBe(true);
+    expect(queries).toBe(5); // parts, tallies (raced), parts again, the new part's keys, tallies
+    expect(split).toEqual(scan);
+    expect(group(split, 'q-hand')!.agents).toMatchObject({ away: 0, available: 1 });
+  });
+
   it('a lookback that starts today is one scan of today', async () => {
     const reader = new RealtimeReader(client);
     const early = at - 14 * HOUR; // 01:00 UTC: a 1-hour lookback starts today

@@ -358,57 +358,48 @@ export class RealtimeReader {
     return out;
   }
 
-  /**
-   * Today's newest row per key, live ones tallied (filters applied), and the parts (`table/name`)
-   * those newest rows came from, filtered out or not.
-   */
+  /** Today's tallies and the parts (`table/name`) their newest rows came from, filtered out or not. */
   private async readTodayTallies(tenant: string, q: RealtimeQuery, today: number): Promise<{ tallies: Tally[]; parts: string[] }> {
-    const params: Record<string, unknown> = { tenant, today };
-    const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
-    const counted = [LIVE, ...filterConditions(q.filters, params)].map((w) => `(${w})`).join(' AND ');
-    const rs = await this.client.query({
-      query: `
-        SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupUniqArray(part) AS parts, ${counted} AS counted
-        FROM (${newestRows(range, true)})
-        GROUP BY src, state, g_queue_id, g_team_id, g_channel, counted`,
-      query_params: params,
-      format: 'JSONCompactEachRow',
-    });
-    const tallies: Tally[] = [];
+    const { tallies, lists } = await this.readTodayWith(tenant, q, today, 'parts');
     const parts = new Set<string>();
-    for (const r of await rs.json<[...TallyRow, string[], number | boolean]>()) {
-      for (const p of r[7]) parts.add(`${r[0] === 'agent' ? 'agent_state' : 'contact_state'}/${p}`);
-      if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r));
-    }
+    for (const [src, xs] of lists) for (const p of xs) parts.add(`${src === 'agent' ? 'agent_state' : 'contact_state'}/${p}`);
     return { tallies, parts: [...parts] };
   }
 
-  /**
-   * Today's newest row per key, live ones tallied (filters applied), and every key that has a
-   * row today, per source, from one scan: the keys are grouped with the tallies, and rows the
-   * filters or the states leave out are grouped apart (a key moved to another queue today
-   * still replaces its earlier row, whatever the filter). The fallback while parts change fast.
-   */
+  /** Today's tallies and every key with a row today, from one scan: the fallback while parts change fast. */
   private async readToday(tenant: string, q: RealtimeQuery, today: number): Promise<{ tallies: Tally[]; keys: Record<Source, string[]> }> {
+    const { tallies, lists } = await this.readTodayWith(tenant, q, today, 'keys');
+    const keys: Record<Source, string[]> = { queue: [], ticket: [], agent: [] };
+    // a key is in one group only: its newest row today is one row
+    for (const [src, xs] of lists) for (const k of xs) keys[src].push(k);
+    return { tallies, keys };
+  }
+
+  /**
+   * Today's newest row per key, live ones tallied (filters applied), with every group's keys or
+   * the parts its rows came from: rows the filters or the states leave out
+   * are grouped apart, so that a key moved to another queue today still counts as having a
+   * row today, whatever the filter.
+   */
+  private async readTodayWith(tenant: string, q: RealtimeQuery, today: number, list: 'keys' | 'parts'): Promise<{ tallies: Tally[]; lists: [Source, string[]][] }> {
     const params: Record<string, unknown> = { tenant, today };
     const range = `tenant_id = {tenant:String} AND since >= fromUnixTimestamp64Milli({today:Int64}, 'UTC')`;
     const counted = [LIVE, ...filterConditions(q.filters, params)].map((w) => `(${w})`).join(' AND ');
     const rs = await this.client.query({
       query: `
-        SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, groupArray(key) AS keys, ${counted} AS counted
-        FROM (${newestRows(range)})
+        SELECT src, state${groupColumns(q)}, count() AS n, toUnixTimestamp64Milli(min(since)) AS oldest, ${list === 'parts' ? 'groupUniqArray(part)' : 'groupArray(key)'} AS list, ${counted} AS counted
+        FROM (${newestRows(range, list === 'parts')})
         GROUP BY src, state, g_queue_id, g_team_id, g_channel, counted`,
       query_params: params,
       format: 'JSONCompactEachRow',
     });
     const tallies: Tally[] = [];
-    const byKey: Record<Source, string[]> = { queue: [], ticket: [], agent: [] };
+    const lists: [Source, string[]][] = [];
     for (const r of await rs.json<[...TallyRow, string[], number | boolean]>()) {
-      // a key is in one group only: its newest row today is one row
-      for (const k of r[7]) byKey[r[0]].push(k);
+      lists.push([r[0], r[7]]);
       if (Number(r[8]) === 1 || r[8] === true) tallies.push(tallyOf(r));
     }
-    return { tallies, keys: byKey };
+    return { tallies, lists };
   }
 
   /** The live newest-before-today keys of [firstDay, today), from memory while `fingerprint` holds. */

@@ -186,6 +186,26 @@ describe('RealtimeReader: today read per request, earlier days kept while their 
     expect(queries).toBe(5); // parts, tallies (raced), parts again, the new part's keys, tallies
     expect(split).toEqual(scan);
     expect(group(split, 'q-hand')!.agents).toMatchObject({ away: 0, available: 1 });
+
+    // a part lands before every tallies read: after 3 tries, one scan with the keys
+    let n = 0;
+    const storm = new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'query') return v;
+        return async (p: { query: string }) => {
+          if (p.query.includes('groupUniqArray(part)')) {
+            n++;
+            await writer.write([hand(t, { contact_id: `h-storm-${n}`, type: 'queued', occurred_at: at - n * 1000 })], `days-storm-${n}`);
+          }
+          return (v as (x: unknown) => unknown).call(target, p);
+        };
+      },
+    });
+    const stormy = await new RealtimeReader(storm).read(tenant, q);
+    expect(n).toBe(3);
+    expect(stormy).toEqual(await readRealtime(store.client, tenant, q));
+    expect(group(stormy, 'q-hand')!.contacts_in_queue).toBe(3);
   });
 
   it('a lookback that starts today is one scan of today', async () => {

@@ -12,3 +12,6 @@ export interface QueryConfig {
 export function queryConfig(env: z.infer<typeof queryEnvSchema>): QueryConfig {
   return { cacheBytes: Math.floor(env.QUERY_CACHE_MB * 1024 * 1024) };
 }
+
+/** what a query service gets when nothing is configured */
+export const DEFAULT_QUERY_CONFIG: QueryConfig = queryConfig(queryEnvSchema.parse({}));

@@ -291,9 +291,7 @@ export class RealtimeReader {
     }
     const parts = await this.activeParts(firstDay, today);
     const [carried, recent] = await Promise.all([this.carriedBefore(tenant, firstDay, today, parts.fingerprint), this.readToday(tenant, q, today)]);
-    const replacedKeys: [Source, string][] = [];
-    for (const src of ['queue', 'ticket', 'agent'] as const) for (const key of recent.keys[src]) if (carried.keys[src].has(key)) replacedKeys.push([src, key]);
-    return { carried, recent, replacedKeys };
+    return { carried, recent, replacedKeys: this.hitsOf({ keys: recent.keys }, carried) };
   }
 
   /** The part's keys that the earlier days hold live, worked out once per earlier-days read. */

@@ -5,6 +5,7 @@ import { Histogram, type Registry } from 'prom-client';
 import { zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { KpiChunkCache } from './kpi-cache';
+import { DEFAULT_QUERY_CONFIG } from './config';
 import { parseRealtimeQuery } from './realtime-params';
 import { RealtimeReader } from './realtime-reader';
 import { openApiDocument } from './openapi';
@@ -22,8 +23,6 @@ export interface QueryRouteDeps {
   cacheBytes?: number;
 }
 
-export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
-
 const DEFAULT_LATE_HORIZON_MS = 7 * 24 * 3_600_000;
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
@@ -32,7 +31,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   const now = deps.now ?? Date.now;
-  const cache = new KpiChunkCache(deps.client, deps.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const cache = new KpiChunkCache(deps.client, deps.cacheBytes ?? DEFAULT_QUERY_CONFIG.cacheBytes);
   app.get('/v1/kpis', async (req, reply) => {
     const end = latency.startTimer();
     try {

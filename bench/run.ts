@@ -243,7 +243,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.
 
 // `npm run bench -- query`: query latency instead (bench/query-latency.ts);
 // `npm run bench -- recovery`: recovery after a SIGKILL under load (bench/recovery.ts)
-const entry = process.argv[2] === 'query'
+const entry = process.argv[2] === 'write-path'
+  ? async () => {
+    rmSync(state, { recursive: true, force: true });
+    await (await import('./write-path')).runWritePath();
+    process.exit(0);
+  }
+  : process.argv[2] === 'query'
   ? async () => {
     rmSync(state, { recursive: true, force: true });
     await (await import('./query-latency')).runQueryLatency();
@@ -255,7 +261,13 @@ const entry = process.argv[2] === 'query'
       await (await import('./recovery')).runRecovery();
       process.exit(0);
     }
-    : main;
+    : process.argv[2] === 'peer'
+      ? async () => {
+        rmSync(state, { recursive: true, force: true });
+        await (await import('./peer')).runPeer();
+        process.exit(0);
+      }
+      : main;
 entry().catch((err) => {
   console.error(err);
   rmSync(state, { recursive: true, force: true });

@@ -1,25 +1,39 @@
+import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 
-export interface PartitionBatch {
-  topic: string;
+/** One partition's share of a combined batch: the records `firstOffset..lastOffset`. */
+export interface BatchPart {
   partition: number;
   messages: KafkaMessage[];
   firstOffset: string;
   lastOffset: string;
-  /**
-   * Names exactly these records (`topic:partition:first-last`). A batch re-read after a crash
-   * is cut to the same range and carries the same token, so writes keyed by it are idempotent.
-   */
+}
+
+/**
+ * What one flush writes: the records of every partition this member owns that were buffered,
+ * parts ordered by partition. `token` names exactly these offset ranges; a batch re-read
+ * after a crash or a rebalance is cut to the same ranges and carries the same token, so
+ * writes keyed by it are idempotent.
+ */
+export interface CombinedBatch {
+  topic: string;
+  parts: BatchPart[];
   token: string;
+}
+
+export interface OffsetRange {
+  partition: number;
+  first: bigint;
+  last: bigint;
 }
 
 export interface BatchConsumerOptions {
   groupId: string;
   topic: string;
   /** must make the batch durable (or dead-lettered) before it resolves; offsets are committed only then */
-  handle(batch: PartitionBatch): Promise<void>;
-  /** a partition's records are written once this many are buffered … */
+  handle(batch: CombinedBatch): Promise<void>;
+  /** a flush happens once this many records are buffered over all partitions … */
   flushEvents: number;
   /** … or once the oldest buffered record has waited this long */
   flushDelayMs: number;
@@ -28,50 +42,89 @@ export interface BatchConsumerOptions {
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
   retry?: { initialMs: number; maxMs: number };
+  /** how long a replay may wait for the records of an intent (default 120 s, then it is retried) */
+  replayTimeoutMs?: number;
 }
 
-/** Offset-commit metadata saying "records first..last may already be written". */
+/**
+ * Offset-commit metadata saying "these ranges may already be written, under one token".
+ * `sb-intent:first-last` is the single-partition form of earlier versions (still read, so an
+ * upgrade replays what the previous version left); `sb-intents:p:first-last,…` names every
+ * partition of a combined batch. Kafka keeps up to 4096 bytes of metadata by default
+ * (offset.metadata.max.bytes), so a combined batch spans at most MAX_PARTS_PER_BATCH partitions.
+ */
 const INTENT_PREFIX = 'sb-intent:';
-const encodeIntent = (first: bigint, last: bigint) => `${INTENT_PREFIX}${first}-${last}`;
-export function parseIntent(metadata: string | null | undefined): { first: bigint; last: bigint } | null {
-  const m = metadata?.startsWith(INTENT_PREFIX) ? /^(\d+)-(\d+)$/.exec(metadata.slice(INTENT_PREFIX.length)) : null;
-  return m ? { first: BigInt(m[1]!), last: BigInt(m[2]!) } : null;
+const INTENTS_PREFIX = 'sb-intents:';
+export const MAX_PARTS_PER_BATCH = 96;
+
+export function encodeIntent(ranges: OffsetRange[]): string {
+  return `${INTENTS_PREFIX}${ranges.map((r) => `${r.partition}:${r.first}-${r.last}`).join(',')}`;
+}
+
+/** The ranges an offset-commit's metadata names, or null; `partition` is the partition it was committed on. */
+export function parseIntent(metadata: string | null | undefined, partition: number): OffsetRange[] | null {
+  if (!metadata) return null;
+  if (metadata.startsWith(INTENT_PREFIX)) {
+    const m = /^(\d+)-(\d+)$/.exec(metadata.slice(INTENT_PREFIX.length));
+    return m ? [{ partition, first: BigInt(m[1]!), last: BigInt(m[2]!) }] : null;
+  }
+  if (!metadata.startsWith(INTENTS_PREFIX)) return null;
+  const ranges: OffsetRange[] = [];
+  for (const item of metadata.slice(INTENTS_PREFIX.length).split(',')) {
+    const m = /^(\d+):(\d+)-(\d+)$/.exec(item);
+    if (!m) return null;
+    ranges.push({ partition: Number(m[1]), first: BigInt(m[2]!), last: BigInt(m[3]!) });
+  }
+  return ranges.length ? ranges : null;
+}
+
+/**
+ * The token of a set of ranges. One partition keeps the earlier versions' form
+ * (`topic:partition:first-last`), so a replay after an upgrade deduplicates against what the
+ * previous version wrote; several partitions are named by a digest of their ranges.
+ */
+export function batchToken(topic: string, ranges: OffsetRange[]): string {
+  if (ranges.length === 1) {
+    const r = ranges[0]!;
+    return `${topic}:${r.partition}:${r.first}-${r.last}`;
+  }
+  const digest = createHash('sha256').update(encodeIntent(ranges)).digest('hex').slice(0, 32);
+  return `${topic}:x${ranges.length}:${digest}`;
 }
 
 /** Commit errors that mean "this member no longer owns its partitions" (kafkajs rejoins on these). */
 const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
 
 interface PartitionState {
+  partition: number;
   buffer: KafkaMessage[];
-  /** when the oldest buffered record arrived */
-  since: number;
-  /** a range a previous owner may have written: must be replayed exactly, once */
-  intent: { first: bigint; last: bigint } | null;
-  timer: NodeJS.Timeout | null;
-  /** serializes flushes of this partition (eachBatch and the timer both flush) */
-  lock: Promise<void>;
+  /** records up to this offset belong to a pending replay, which reads them itself */
+  skipThrough: bigint;
   generation: number;
 }
 
 /**
- * A Kafka consumer that counts each record once however it crashes, by deterministic batches:
+ * A Kafka consumer that counts each record once however it crashes, by deterministic batches,
+ * and writes once per flush for all the partitions it owns (the store's cost is per write,
+ * not per record: see docs/architecture.md, "The write path"):
  *
- * - Records of a partition are buffered and written in one batch when `flushEvents` are
- *   buffered or the oldest has waited `flushDelayMs` (one ClickHouse write has a large fixed
- *   cost, so small writes are expensive).
- * - Before a batch is written, its exact offset range is recorded as the metadata of an
- *   offset commit at its first offset (the write-ahead intent). Then `handle` writes it, with
- *   the range as deduplication token, and only then is the offset after it committed.
- * - Whoever owns the partition next (this process after a restart, or another replica after
- *   a rebalance) reads the intent and replays exactly that range under the same token, so a
- *   write that did land is dropped by ClickHouse and one that did not is completed.
+ * - Records of every owned partition are buffered together and written as one combined batch
+ *   when `flushEvents` are buffered or the oldest has waited `flushDelayMs`.
+ * - Before a batch is written, its exact offset ranges (one per partition) are recorded as the
+ *   metadata of an offset commit at each partition's first offset (the write-ahead intent).
+ *   Then `handle` writes it, with a token derived from the ranges, and only then are the
+ *   offsets after it committed, all partitions in one request.
+ * - Whoever owns one of those partitions next (this process after a restart, or another
+ *   replica after a rebalance) reads the intent and replays the whole batch, re-reading every
+ *   named range by offset whether it owns that partition now or not, under the same token:
+ *   a write that did land is dropped by the store's deduplication and one that did not is
+ *   completed; two owners replaying the same intent write the same data under the same token.
  * - A failed write is retried with capped backoff; nothing past it is committed.
- * - Backpressure: a partition holds at most `flushEvents` records, buffered and being written
- *   together (or, when replaying, the whole range a previous owner intended, if that is more).
- *   kafkajs hands a partition's next batch only after its eachBatch returned, and fetches by
- *   bytes, not records: so eachBatch takes only what fits, resolves the offset of the last
- *   record taken (kafkajs fetches the rest again), and once the partition is full waits for
- *   the write. Lag grows in Kafka instead of memory.
+ * - Backpressure: at most `flushEvents` records are held in memory over all partitions
+ *   (plus, when replaying, the intended ranges). kafkajs hands a partition's next batch only
+ *   after its eachBatch returned, and fetches by bytes, not records: so eachBatch takes only
+ *   what fits, resolves the offset of the last record taken (kafkajs fetches the rest again),
+ *   and once the buffer is full waits for the write. Lag grows in Kafka instead of memory.
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
@@ -79,24 +132,33 @@ export class BatchConsumer {
   private readonly states = new Map<number, PartitionState>();
   /** partitions of a previous generation whose flushes may still hold records */
   private readonly retired = new Set<PartitionState>();
+  /** intents a previous owner left, by token, to be written before anything else */
+  private readonly replays = new Map<string, OffsetRange[]>();
   private bufferedMax = 0;
+  /** when the oldest buffered record arrived (0: nothing buffered) */
+  private since = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** serializes flushes (eachBatch and the timer both flush) */
+  private lock: Promise<void> = Promise.resolve();
   private previousFlushes: Promise<void> = Promise.resolve();
   private generation = 0;
   private stopping = false;
   private draining = false;
   private joined = false;
   private lastError: string | null = null;
+  private flushCount = 0;
 
   private readonly heartbeatIntervalMs: number;
 
-  constructor(kafka: Kafka, private readonly opts: BatchConsumerOptions, private readonly log: Logger) {
+  constructor(private readonly kafka: Kafka, private readonly opts: BatchConsumerOptions, private readonly log: Logger) {
     this.heartbeatIntervalMs = Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10));
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+      // a fetch waits this long for records when there are none: the consumer's idle cost
+      maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 500,
       allowAutoTopicCreation: false,
     });
     this.admin = kafka.admin();
@@ -110,14 +172,14 @@ export class BatchConsumer {
     // buffered records are dropped (they were never committed) and intents re-read.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.generation++;
-      for (const st of this.states.values()) if (st.timer) clearTimeout(st.timer);
+      this.clearTimer();
       // A flush of the old generation may still be writing. Its offset commits would carry
       // the new generation id and be accepted, so the new generation must not read intents
-      // before the old flushes are done: otherwise an old intent could overwrite a new one
+      // before the old flush is done: otherwise an old intent could overwrite a new one
       // and the ledger would hide a batch whose aggregates were never written.
       const old = [...this.states.values()];
       for (const st of old) this.retired.add(st);
-      this.previousFlushes = Promise.allSettled([this.previousFlushes, ...old.map((st) => st.lock)]).then(() => {
+      this.previousFlushes = Promise.allSettled([this.previousFlushes, this.lock]).then(() => {
         // never written by this member now: the next owner re-reads them from Kafka
         for (const st of old) {
           st.buffer = [];
@@ -125,6 +187,8 @@ export class BatchConsumer {
         }
       });
       this.states.clear();
+      this.replays.clear();
+      this.since = 0;
       this.joined = true;
     });
   }
@@ -134,6 +198,10 @@ export class BatchConsumer {
   }
   get error(): string | null {
     return this.lastError;
+  }
+  /** Combined batches written since start (replays included). */
+  get flushes(): number {
+    return this.flushCount;
   }
 
   /** Records held in memory now, over all partitions: buffered plus being written. */
@@ -177,11 +245,21 @@ export class BatchConsumer {
     await this.previousFlushes;
     const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.topic] });
     const p = offsets[0]?.partitions.find((x) => x.partition === partition);
-    const intent = parseIntent(p?.metadata);
+    const ranges = parseIntent(p?.metadata, partition);
+    const own = ranges?.find((r) => r.partition === partition);
     // the intent holds only while the committed offset still points at its start
-    const valid = intent && p && BigInt(p.offset) === intent.first ? intent : null;
-    if (valid) this.log.info({ partition, first: String(valid.first), last: String(valid.last) }, 'replaying the batch a previous owner may have written');
-    st = this.states.get(partition) ?? { buffer: [], since: 0, intent: valid, timer: null, lock: Promise.resolve(), generation };
+    const valid = ranges && own && p && BigInt(p.offset) === own.first ? ranges : null;
+    st = this.states.get(partition);
+    if (st) return st;
+    st = { partition, buffer: [], skipThrough: -1n, generation };
+    if (valid && generation === this.generation) {
+      const token = batchToken(this.opts.topic, valid);
+      if (!this.replays.has(token)) {
+        this.log.info({ partition, token, ranges: valid.map((r) => `${r.partition}:${r.first}-${r.last}`) }, 'replaying the batch a previous owner may have written');
+        this.replays.set(token, valid);
+      }
+      st.skipThrough = own!.last;
+    }
     this.states.set(partition, st);
     return st;
   }
@@ -189,99 +267,190 @@ export class BatchConsumer {
   private async onBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || this.stopping || this.draining) return;
     const st = await this.stateOf(batch.partition);
+    if (st.generation !== this.generation) return; // a rebalance happened meanwhile: kafkajs refetches
     const lastBuffered = st.buffer.length ? BigInt(st.buffer[st.buffer.length - 1]!.offset) : -1n;
-    const fresh = batch.messages.filter((m) => BigInt(m.offset) > lastBuffered);
-    // Take only what fits (one fetch is up to maxBytesPerPartition of records, whatever their count)
-    const capacity = Math.max(this.opts.flushEvents, st.intent ? Number(st.intent.last - st.intent.first + 1n) : 0);
-    const take = Math.min(fresh.length, Math.max(0, capacity - st.buffer.length));
-    if (take > 0 && st.buffer.length === 0) st.since = Date.now();
+    const floor = lastBuffered > st.skipThrough ? lastBuffered : st.skipThrough;
+    let skipped: string | null = null;
+    let fresh = batch.messages;
+    if (BigInt(batch.messages[0]!.offset) <= floor) {
+      fresh = [];
+      for (const m of batch.messages) {
+        if (BigInt(m.offset) > floor) fresh.push(m);
+        else skipped = m.offset;
+      }
+    }
+    // take only what fits (one fetch is up to maxBytesPerPartition of records, whatever their count)
+    const take = Math.min(fresh.length, Math.max(0, this.opts.flushEvents - this.bufferedRecords));
+    if (take > 0 && this.since === 0) this.since = Date.now();
     for (let i = 0; i < take; i++) st.buffer.push(fresh[i]!);
     const held = this.bufferedRecords;
     if (held > this.bufferedMax) this.bufferedMax = held;
     // kafkajs fetches on after the last record taken (what did not fit comes again once the
-    // partition is written); nothing is committed until the write is done
+    // buffer is written); nothing is committed until the write is done
     if (take === fresh.length) resolveOffset(batch.lastOffset());
-    else if (st.buffer.length > 0) resolveOffset(st.buffer[st.buffer.length - 1]!.offset);
+    else if (take > 0) resolveOffset(fresh[take - 1]!.offset);
+    else if (skipped !== null) resolveOffset(skipped);
     if (!isRunning() || isStale()) return;
-    if (st.intent || st.buffer.length >= this.opts.flushEvents || Date.now() - st.since >= this.opts.flushDelayMs) {
+    const due = this.replays.size > 0 || held >= this.opts.flushEvents || (this.since > 0 && Date.now() - this.since >= this.opts.flushDelayMs);
+    if (due) {
       // kafkajs heartbeats only between batches: a write longer than the session timeout
       // would otherwise get this member evicted mid-write, and its partitions replayed.
       const beat = setInterval(() => heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
       try {
-        await this.flush(batch.topic, batch.partition, st);
+        await this.flush();
       } finally {
         clearInterval(beat);
       }
-    } else if (!st.timer) {
-      st.timer = setTimeout(() => {
-        st.timer = null;
-        this.flush(batch.topic, batch.partition, st).catch((err) => this.log.warn({ err, partition: batch.partition }, 'timed flush failed'));
-      }, Math.max(0, this.opts.flushDelayMs - (Date.now() - st.since)));
+    } else {
+      this.armTimer();
     }
   }
 
-  private flush(topic: string, partition: number, st: PartitionState): Promise<void> {
-    const run = st.lock.catch(() => undefined).then(() => this.flushNow(topic, partition, st));
-    st.lock = run;
+  private armTimer(): void {
+    if (this.timer || this.since === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch((err) => this.log.warn({ err }, 'timed flush failed'));
+    }, Math.max(0, this.opts.flushDelayMs - (Date.now() - this.since)));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private flush(): Promise<void> {
+    const run = this.lock.catch(() => undefined).then(() => this.flushNow());
+    this.lock = run;
     return run;
   }
 
-  private owned(st: PartitionState): boolean {
-    return !this.stopping && st.generation === this.generation;
+  private owned(generation: number): boolean {
+    return !this.stopping && generation === this.generation;
   }
 
-  private async flushNow(topic: string, partition: number, st: PartitionState): Promise<void> {
-    if (st.timer) {
-      clearTimeout(st.timer);
-      st.timer = null;
+  private async flushNow(): Promise<void> {
+    this.clearTimer();
+    const generation = this.generation;
+    // intents first: no record of a partition past its intent is written before the intent
+    while (this.replays.size > 0 && this.owned(generation)) {
+      const [token, ranges] = this.replays.entries().next().value as [string, OffsetRange[]];
+      const parts = await this.readRanges(ranges);
+      if (!this.owned(generation)) return;
+      const batch: CombinedBatch = { topic: this.opts.topic, parts, token };
+      if (!(await this.writeWithRetry(batch, generation))) return; // revoked while retrying: the next owner replays the intent
+      if (!this.owned(generation)) return;
+      // commit only the partitions this member owns; the others' owners replay (and dedupe) or have
+      const mine = ranges.filter((r) => this.states.has(r.partition));
+      if (mine.length) await this.commit(mine.map((r) => ({ partition: r.partition, offset: r.last + 1n, metadata: null })));
+      this.replays.delete(token);
+      this.flushCount++;
     }
-    while (st.buffer.length > 0 && this.owned(st)) {
-      let cut: KafkaMessage[];
-      const replay = st.intent;
-      if (replay) {
-        const lastHave = BigInt(st.buffer[st.buffer.length - 1]!.offset);
-        if (lastHave < replay.last) return; // the rest of the intended range is still to be fetched
-        cut = st.buffer.filter((m) => BigInt(m.offset) <= replay.last);
-      } else {
-        cut = st.buffer.slice(0, this.opts.flushEvents);
+    while (this.owned(generation)) {
+      const states = [...this.states.values()].filter((st) => st.buffer.length > 0).sort((a, b) => a.partition - b.partition).slice(0, MAX_PARTS_PER_BATCH);
+      if (states.length === 0) {
+        this.since = 0;
+        return;
       }
-      const first = BigInt(cut[0]!.offset);
-      const last = BigInt(cut[cut.length - 1]!.offset);
-      const batch: PartitionBatch = {
-        topic, partition, messages: cut, firstOffset: String(first), lastOffset: String(last),
-        token: `${topic}:${partition}:${first}-${last}`,
+      const cutAt = Date.now();
+      // a copy: records fetched during the write are appended to the buffers meanwhile
+      const cuts = states.map((st) => ({ st, messages: st.buffer.slice() }));
+      const ranges: OffsetRange[] = cuts.map(({ st, messages }) => ({ partition: st.partition, first: BigInt(messages[0]!.offset), last: BigInt(messages[messages.length - 1]!.offset) }));
+      const batch: CombinedBatch = {
+        topic: this.opts.topic,
+        parts: cuts.map(({ st, messages }, i) => ({ partition: st.partition, messages, firstOffset: String(ranges[i]!.first), lastOffset: String(ranges[i]!.last) })),
+        token: batchToken(this.opts.topic, ranges),
       };
-      if (!this.owned(st)) return; // revoked: the next generation decides what to write
-      if (!replay) await this.commit(topic, partition, first, encodeIntent(first, last));
-      if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
-      if (!(await this.writeWithRetry(batch, st))) return; // revoked while retrying: the next owner replays the intent
-      if (!this.owned(st)) return; // revoked meanwhile: the next owner replays the intent
-      await this.commit(topic, partition, last + 1n, null);
-      st.intent = null;
-      st.buffer = st.buffer.slice(cut.length);
-      st.since = Date.now();
-      // only a full buffer is flushed again at once; a small remainder waits for the next batch or timer
-      if (st.buffer.length < this.opts.flushEvents) {
-        if (st.buffer.length > 0 && !st.timer) {
-          st.timer = setTimeout(() => {
-            st.timer = null;
-            this.flush(topic, partition, st).catch((err) => this.log.warn({ err, partition }, 'timed flush failed'));
-          }, this.opts.flushDelayMs);
-        }
+      const intent = encodeIntent(ranges);
+      await this.commit(ranges.map((r) => ({ partition: r.partition, offset: r.first, metadata: intent })));
+      if (!this.owned(generation)) return; // revoked meanwhile: the next owner replays the intent
+      if (!(await this.writeWithRetry(batch, generation))) return;
+      if (!this.owned(generation)) return;
+      await this.commit(ranges.map((r) => ({ partition: r.partition, offset: r.last + 1n, metadata: null })));
+      this.flushCount++;
+      for (const { st, messages } of cuts) st.buffer.splice(0, messages.length);
+      // records that arrived during the write wait for their own timer (from the cut, when
+      // the oldest of them arrived at the earliest), unless the buffer is full
+      const held = this.bufferedRecords;
+      if (held === 0) {
+        this.since = 0;
+        return;
+      }
+      this.since = cutAt;
+      if (held < this.opts.flushEvents && states.length < MAX_PARTS_PER_BATCH) {
+        this.armTimer();
         return;
       }
     }
   }
 
   /**
+   * The records of a previous owner's intent, read by offset from every partition it names,
+   * owned by this member or not: a throwaway consumer group, its offsets set to each range's
+   * start, reads until each range's end (kafkajs has no manual assignment).
+   */
+  private async readRanges(ranges: OffsetRange[]): Promise<BatchPart[]> {
+    const topic = this.opts.topic;
+    const groupId = `${this.opts.groupId}.replay.${randomUUID()}`;
+    const want = new Map(ranges.map((r) => [r.partition, r]));
+    const got = new Map<number, KafkaMessage[]>(ranges.map((r) => [r.partition, []]));
+    const pending = new Set(want.keys());
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    await this.admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: want.has(e.partition) ? String(want.get(e.partition)!.first) : e.high })),
+    });
+    const reader = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    try {
+      await reader.connect();
+      await reader.subscribe({ topic, fromBeginning: true });
+      await reader.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          const range = want.get(batch.partition);
+          if (!range || !pending.has(batch.partition)) return;
+          const out = got.get(batch.partition)!;
+          for (const m of batch.messages) {
+            const o = BigInt(m.offset);
+            if (o >= range.first && o <= range.last) out.push(m);
+          }
+          // done once the fetch reached the range's end (a gap, such as a compacted or
+          // transactional marker offset, counts as reached)
+          if (BigInt(batch.lastOffset()) >= range.last) {
+            pending.delete(batch.partition);
+            if (pending.size === 0) finished();
+          }
+        },
+      });
+      const timeoutMs = this.opts.replayTimeoutMs ?? 120_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`replay of ${encodeIntent(ranges)} not read within ${timeoutMs} ms`)), timeoutMs)))]).finally(() => clearTimeout(timer));
+    } finally {
+      await reader.disconnect().catch(() => undefined);
+      await this.admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return ranges
+      .map((r) => {
+        const messages = got.get(r.partition)!;
+        return { partition: r.partition, messages, firstOffset: String(r.first), lastOffset: String(r.last) };
+      })
+      .filter((p) => p.messages.length > 0);
+  }
+
+  /**
    * kafkajs wraps a commit refused for group membership (evicted, or the group rebalancing)
    * in a non-retriable error, and a consumer crashing on that one is not restarted. Rethrown
    * unwrapped, the runner recognizes it and rejoins the group; the next owner of the
-   * partition then replays the intent.
+   * partition then replays the intent. One request for all partitions: the coordinator
+   * appends it as one record batch, so a combined batch's offsets move together.
    */
-  private async commit(topic: string, partition: number, offset: bigint, metadata: string | null): Promise<void> {
+  private async commit(offsets: { partition: number; offset: bigint; metadata: string | null }[]): Promise<void> {
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(offset), metadata }]);
+      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: this.opts.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata })));
     } catch (err) {
       const cause = (err as { cause?: { type?: string } }).cause;
       if (cause?.type && MEMBERSHIP_ERRORS.has(cause.type)) throw cause;
@@ -290,11 +459,11 @@ export class BatchConsumer {
   }
 
   /**
-   * True once the batch is written; false when the partition was revoked while retrying (the
-   * store's error is not rethrown: kafkajs would take it for a consumer failure, while the
-   * next owner simply replays the intent).
+   * True once the batch is written; false when the member's generation ended while retrying
+   * (the store's error is not rethrown: kafkajs would take it for a consumer failure, while
+   * the next owner simply replays the intent).
    */
-  private async writeWithRetry(batch: PartitionBatch, st: PartitionState): Promise<boolean> {
+  private async writeWithRetry(batch: CombinedBatch, generation: number): Promise<boolean> {
     const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 200, maxMs: 10_000 };
     for (let attempt = 0, delay = initialMs; ; attempt++, delay = Math.min(delay * 2, maxMs)) {
       try {
@@ -303,10 +472,10 @@ export class BatchConsumer {
         return true;
       } catch (err) {
         this.lastError = (err as Error).message;
-        this.log.warn({ err, partition: batch.partition, offsets: [batch.firstOffset, batch.lastOffset], attempt }, 'batch not written; retrying');
-        if (!this.owned(st)) return false;
+        this.log.warn({ err, token: batch.token, partitions: batch.parts.map((p) => p.partition), attempt }, 'batch not written; retrying');
+        if (!this.owned(generation)) return false;
         await new Promise((r) => setTimeout(r, delay));
-        if (!this.owned(st)) return false;
+        if (!this.owned(generation)) return false;
       }
     }
   }
@@ -317,13 +486,9 @@ export class BatchConsumer {
    */
   async stop(): Promise<void> {
     this.draining = true;
-    await Promise.all(
-      [...this.states.entries()].map(([partition, st]) =>
-        this.flush(this.opts.topic, partition, st).catch((err) => this.log.warn({ err, partition }, 'final flush failed; the next owner replays it')),
-      ),
-    );
+    await this.flush().catch((err) => this.log.warn({ err }, 'final flush failed; the next owner replays it'));
     this.stopping = true;
-    for (const st of this.states.values()) if (st.timer) clearTimeout(st.timer);
+    this.clearTimer();
     await this.consumer.disconnect();
     await this.admin.disconnect();
     this.joined = false;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, STORED_GRAINS } from '@switchboard/kpi';
 import { loadMigrations, migrate, openStore, splitStatements, type Store } from '../src';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
@@ -79,7 +79,7 @@ describe('BI views', () => {
 
   it('finalize merged rows: ratios at the default options, null for a zero denominator', async () => {
     const base = { tenant_id: 'bi', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '', channel: 'voice', direction: 'inbound', topic: '', source: 'api' };
-    // the aggregator writes every grain; here the same two rows go to each table, aligned to its windows
+    // the aggregator writes every stored grain; here the same two rows go to each table, aligned to its windows
     const values = [
         // minute 0: 4 answered (3 within 20 s), 2 abandoned (one after 3 s, short; one after 40 s); contact c1 transferred
         { ...base, queued: 6, answered: 4, answered_wait_ms: 40_000, answered_wait_ceil_s: { 5: 2, 20: 1, 21: 1 }, abandoned_all: 2,
@@ -89,7 +89,7 @@ describe('BI views', () => {
         { ...base, agent_id: 'a2', bucket: base.bucket + 420, transferred_contacts: { c1: 1, c2: 1 }, longest_wait_ms: 7_000,
           customers_active: { k1: 2, k2: 1 }, customers_churned: { k2: 1 }, net_revenue_minor: 1500.5 },
     ];
-    for (const g of GRANULARITY_IDS) {
+    for (const g of STORED_GRAINS) {
       const size = GRANULARITIES[g];
       await store.client.insert({
         table: `kpi_agg_${g}`,

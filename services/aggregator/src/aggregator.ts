@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { feedsAggregates } from '@switchboard/kpi';
-import { BatchConsumer, DeadLetterPublisher, type DeadLetter, type PartitionBatch, type Topics } from '@switchboard/kafka';
-import type { Store } from '@switchboard/store';
+import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
+import { InsertStats, type Store } from '@switchboard/store';
 import type { Component } from '@switchboard/service-kit';
 import { aggregateMinuteRows } from './rows';
 import { screenMessage, type ScreenPolicy } from './screen';
 import { KpiWriter } from './writer';
-import { EventLedger } from './event-ledger';
+import { EventLedger, LOOKUP_CHUNK } from './event-ledger';
 import { StateWriter } from './state-writer';
 import { FcrFactWriter } from './fcr-facts';
 
@@ -17,9 +17,9 @@ export interface AggregatorConfig extends ScreenPolicy {
   groupId: string;
   partitionsConcurrently: number;
   topics: Topics;
-  /** a partition's records are written once the oldest has waited this long … */
+  /** buffered records (of all owned partitions) are written once the oldest has waited this long … */
   flushDelayMs: number;
-  /** … or this many are buffered */
+  /** … or this many are buffered over all partitions */
   flushEvents: number;
   /** how long an event_id is remembered for deduplication */
   dedupHorizonHours: number;
@@ -54,16 +54,20 @@ export class Aggregator {
   private readonly deadLettered: Counter<'reason'>;
   private readonly writeSeconds: Histogram;
   private readonly rowsWritten: Counter;
+  private readonly flushes: Counter;
   /** event time of the newest event written, for freshness dashboards */
   lastWrittenAt = 0;
+  /** inserts and rows written, by table (the bench reads them) */
+  readonly insertStats = new InsertStats();
 
   constructor(private readonly deps: AggregatorDeps) {
     this.log = deps.log.child({ component: 'aggregator' });
     this.now = deps.now ?? Date.now;
-    this.writer = new KpiWriter(deps.store.client);
-    this.stateWriter = new StateWriter(deps.store.client);
-    this.fcrFacts = new FcrFactWriter(deps.store.client);
-    this.ledger = new EventLedger(deps.store.client, deps.config.dedupHorizonHours);
+    const client = deps.store.client;
+    this.writer = new KpiWriter(client, this.insertStats);
+    this.stateWriter = new StateWriter(client, this.insertStats);
+    this.fcrFacts = new FcrFactWriter(client, this.insertStats);
+    this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq);
     this.consumer = new BatchConsumer(
       deps.kafka,
@@ -81,37 +85,53 @@ export class Aggregator {
     const registers = [deps.metrics];
     this.consumed = new Counter({ name: 'switchboard_aggregator_events_total', help: 'Kafka records consumed, by outcome', labelNames: ['outcome'], registers });
     this.deadLettered = new Counter({ name: 'switchboard_aggregator_dlq_total', help: 'Records sent to the DLQ, by reason class', labelNames: ['reason'], registers });
-    this.writeSeconds = new Histogram({ name: 'switchboard_aggregator_write_seconds', help: 'ClickHouse write time per batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+    this.writeSeconds = new Histogram({ name: 'switchboard_aggregator_write_seconds', help: 'ClickHouse write time per combined batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+    const stats = this.insertStats;
+    new Counter({
+      name: 'switchboard_aggregator_inserts_total', help: 'ClickHouse inserts sent, by table', labelNames: ['table'], registers,
+      collect() { this.reset(); for (const [table, n] of stats.inserts) this.inc({ table }, n); },
+    });
+    new Counter({
+      name: 'switchboard_aggregator_insert_rows_total', help: 'Rows inserted into ClickHouse, by table', labelNames: ['table'], registers,
+      collect() { this.reset(); for (const [table, n] of stats.rows) this.inc({ table }, n); },
+    });
+    this.flushes = new Counter({ name: 'switchboard_aggregator_flushes_total', help: 'Combined batches written (one per flush, for all owned partitions)', registers });
     this.rowsWritten = new Counter({ name: 'switchboard_aggregator_rows_written_total', help: '1-minute aggregate rows written', registers });
-    // the backpressure bound: at most flushEvents per partition (see BatchConsumer)
+    // the backpressure bound: at most flushEvents over all partitions (see BatchConsumer)
     const consumer = this.consumer;
     new Gauge({ name: 'switchboard_aggregator_buffered_records', help: 'Kafka records held in memory: buffered plus being written, over all partitions', registers, collect() { this.set(consumer.bufferedRecords); } });
     new Gauge({ name: 'switchboard_aggregator_buffered_records_max', help: 'High-water mark of switchboard_aggregator_buffered_records since start', registers, collect() { this.set(consumer.bufferedRecordsMax); } });
   }
 
   /**
-   * One partition batch: screen every record (bad ones to the DLQ with the reason), drop
-   * event_ids counted before (in this batch or by another within the horizon), record the
-   * new ids, then write their aggregates. Both writes are idempotent under the batch token,
-   * so a replay of the same records after a crash completes or skips them, never doubles.
+   * One combined batch (every owned partition's buffered records): screen every record (bad
+   * ones to the DLQ with the reason), drop event_ids counted before (in this batch or by
+   * another within the horizon), record the new ids, then write the realtime state, the FCR
+   * facts and the aggregates. Every write is one block under a token derived from the
+   * batch's, so a replay of the same records after a crash completes or skips each, never
+   * doubles (docs/architecture.md, "Exactly once").
    */
-  async handle(batch: PartitionBatch): Promise<void> {
+  async handle(batch: CombinedBatch): Promise<void> {
     const now = this.now();
-    const screened: ContactEvent[] = [];
-    const letters: DeadLetter[] = [];
-    for (const m of batch.messages) {
-      const s = screenMessage(this.codec, m, this.deps.config, now);
-      if (s.ok) screened.push(s.event);
-      else letters.push({ message: m, sourceTopic: batch.topic, partition: batch.partition, reason: s.reason });
-    }
     const unique = new Map<string, ContactEvent>();
-    for (const e of screened) {
-      const k = EventLedger.key(e.tenant_id, e.event_id);
-      if (!unique.has(k)) unique.set(k, e);
+    const letters: DeadLetter[] = [];
+    let screenedCount = 0;
+    for (const part of batch.parts) {
+      for (const m of part.messages) {
+        const s = screenMessage(this.codec, m, this.deps.config, now);
+        if (!s.ok) {
+          letters.push({ message: m, sourceTopic: batch.topic, partition: part.partition, reason: s.reason });
+          continue;
+        }
+        screenedCount++;
+        const k = EventLedger.key(s.event.tenant_id, s.event.event_id);
+        if (!unique.has(k)) unique.set(k, s.event);
+      }
     }
-    const seen = await this.ledger.seenElsewhere([...unique.values()], batch.token);
-    const fresh = [...unique.values()].filter((e) => !seen.has(EventLedger.key(e.tenant_id, e.event_id)));
-    const duplicates = screened.length - fresh.length;
+    const candidates = [...unique.values()];
+    const seen = await this.ledger.seenElsewhere(candidates, batch.token);
+    const fresh = seen.size === 0 ? candidates : candidates.filter((e) => !seen.has(EventLedger.key(e.tenant_id, e.event_id)));
+    const duplicates = screenedCount - fresh.length;
 
     // Dead letters first: a failed write below redelivers the batch and may dead-letter them
     // twice, which is harmless; the reverse order could lose them.
@@ -119,15 +139,16 @@ export class Aggregator {
       await this.dlq.publish(letters);
       for (const l of letters) this.deadLettered.inc({ reason: l.reason.split(':')[0]! });
     }
+    const end = this.writeSeconds.startTimer();
     await this.ledger.record(fresh, batch.token);
     const counted = fresh.filter(feedsAggregates);
     const rows = aggregateMinuteRows(counted);
-    const end = this.writeSeconds.startTimer();
     // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token
     await this.stateWriter.write(fresh, batch.token);
     await this.fcrFacts.write(fresh, batch.token);
     await this.writer.write(rows, batch.token);
     end();
+    this.flushes.inc();
     this.rowsWritten.inc(rows.length);
     this.consumed.inc({ outcome: 'counted' }, fresh.length);
     this.consumed.inc({ outcome: 'duplicate' }, duplicates);

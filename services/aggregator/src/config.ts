@@ -4,8 +4,8 @@ import type { Topics } from '@switchboard/kafka';
 export const aggregatorEnvSchema = z.object({
   AGGREGATOR_GROUP_ID: z.string().default('switchboard-aggregator'),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(64),
-  // one ClickHouse write per partition at most this often: each write has a large fixed cost
-  AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  // one combined ClickHouse write (all owned partitions) at most this often: each write has a large fixed cost
+  AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000),
   AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168),

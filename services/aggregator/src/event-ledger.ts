@@ -1,8 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
+import { tokenedInsert, tsvString, type InsertStats } from '@switchboard/store';
 
-/** Keeps ClickHouse query parameters well under the server's URL limit. */
-const LOOKUP_CHUNK = 2000;
+/**
+ * Ids per lookup query. A server takes query parameters in the URL, so its lookups are kept
+ * well under the URL limit; embedded, one query per batch (each query has a fixed cost).
+ */
+export const LOOKUP_CHUNK = { server: 2000, embedded: 100_000 } as const;
 
 const key = (tenant: string, eventId: string) => `${tenant}\u0001${eventId}`;
 
@@ -12,14 +16,19 @@ const key = (tenant: string, eventId: string) => `${tenant}\u0001${eventId}`;
  * aggregates are written, both writes idempotent under that token.
  */
 export class EventLedger {
-  constructor(private readonly client: ClickHouseClient, private readonly horizonHours: number) {}
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly horizonHours: number,
+    private readonly lookupChunk: number = LOOKUP_CHUNK.server,
+    private readonly stats?: InsertStats,
+  ) {}
 
   /** Ids of these events recorded by a batch other than `token` within the horizon. */
   async seenElsewhere(events: ContactEvent[], token: string): Promise<Set<string>> {
     const seen = new Set<string>();
     const tenants = [...new Set(events.map((e) => e.tenant_id))];
-    for (let i = 0; i < events.length; i += LOOKUP_CHUNK) {
-      const ids = events.slice(i, i + LOOKUP_CHUNK).map((e) => e.event_id);
+    for (let i = 0; i < events.length; i += this.lookupChunk) {
+      const ids = events.slice(i, i + this.lookupChunk).map((e) => e.event_id);
       const rs = await this.client.query({
         query: `SELECT tenant_id, event_id FROM event_ids
                 WHERE tenant_id IN {tenants:Array(String)} AND event_id IN {ids:Array(String)}
@@ -34,17 +43,13 @@ export class EventLedger {
 
   async record(events: ContactEvent[], token: string): Promise<void> {
     if (events.length === 0) return;
-    await this.client.insert({
+    const t = tsvString(token);
+    await tokenedInsert(this.client, {
       table: 'event_ids',
-      values: events.map((e) => ({ tenant_id: e.tenant_id, event_id: e.event_id, token })),
-      format: 'JSONEachRow',
-      clickhouse_settings: {
-        insert_deduplication_token: `${token}:ids`,
-        max_insert_block_size: '100000000',
-        min_insert_block_size_rows: '0',
-        min_insert_block_size_bytes: '0',
-      },
-    });
+      columns: ['tenant_id', 'event_id', 'token'],
+      rows: events.map((e) => `${tsvString(e.tenant_id)}	${tsvString(e.event_id)}	${t}`),
+      token: `${token}:ids`,
+    }, this.stats);
   }
 
   static key = key;

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
+import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from '@switchboard/store';
 
 /**
  * Records the two sides of first-contact resolution (table fcr_facts, migration 0011): each
@@ -19,26 +20,20 @@ export function fcrFacts(events: Iterable<ContactEvent>): Record<string, unknown
   return out;
 }
 
+const FCR_COLUMNS = ['tenant_id', 'customer_id', 'topic', 'kind', 'at', 'contact_id', 'queue_id', 'agent_id', 'team_id', 'channel', 'direction', 'source'] as const;
+
+/** A fact as a TabSeparated row in FCR_COLUMNS order. */
+function factRow(f: Record<string, unknown>): string {
+  return FCR_COLUMNS.map((c) => (c === 'at' ? tsvTime64(Date.parse(f.at as string)) : tsvString(String(f[c])))).join('\t');
+}
+
 export class FcrFactWriter {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(private readonly client: ClickHouseClient, private readonly stats?: InsertStats) {}
 
   async write(events: Iterable<ContactEvent>, dedupToken: string): Promise<void> {
     const values = fcrFacts(events);
     if (values.length === 0) return;
-    await this.client.insert({
-      table: 'fcr_facts',
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: {
-        // idempotent under the batch's token, like every write of a batch (set on every insert:
-        // embedded chDB keeps the previous call's settings otherwise)
-        insert_deduplication_token: `${dedupToken}:fcr`,
-        // ISO-8601 with milliseconds and Z into DateTime64(3, 'UTC')
-        date_time_input_format: 'best_effort',
-        max_insert_block_size: '100000000',
-        min_insert_block_size_rows: '0',
-        min_insert_block_size_bytes: '0',
-      },
-    });
+    // idempotent under the batch's token, like every write of a batch
+    await tokenedInsert(this.client, { table: 'fcr_facts', columns: FCR_COLUMNS, rows: values.map(factRow), token: `${dedupToken}:fcr` }, this.stats);
   }
 }

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AgentState, ContactEvent, EventType } from '@switchboard/events';
+import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from '@switchboard/store';
 
 /**
  * Current state for GET /v1/realtime, folded from each batch and written to `contact_state`
@@ -120,8 +121,6 @@ export function foldStateRows(events: Iterable<ContactEvent>): { contacts: Conta
   return { contacts: [...contacts.values()], agents: [...agents.values()] };
 }
 
-/** DateTime64(3) text ClickHouse parses in its default (basic) input format */
-const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /**
  * Writes a batch's state rows, each table one block under its own token derived from the
@@ -130,36 +129,25 @@ const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repl
  * versions, newest wins).
  */
 export class StateWriter {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(private readonly client: ClickHouseClient, private readonly stats?: InsertStats) {}
 
   async write(events: Iterable<ContactEvent>, dedupToken: string): Promise<{ contacts: number; agents: number }> {
     const { contacts, agents } = foldStateRows(events);
     if (contacts.length > 0) {
-      await this.insert('contact_state', dedupToken, contacts.map((r) => [r.tenant_id, r.kind, r.contact_id, r.ver, r.state, chTime(r.since), r.queue_id, r.team_id, r.channel, r.event_id]),
+      await this.insert('contact_state', dedupToken, contacts.map((r) => [r.tenant_id, r.kind, r.contact_id, r.ver, r.state, r.since, r.queue_id, r.team_id, r.channel, r.event_id]),
         ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id']);
     }
     if (agents.length > 0) {
-      await this.insert('agent_state', dedupToken, agents.map((r) => [r.tenant_id, r.agent_id, r.ver, r.state, chTime(r.since), r.queue_id, r.team_id, r.channel, r.event_id]),
+      await this.insert('agent_state', dedupToken, agents.map((r) => [r.tenant_id, r.agent_id, r.ver, r.state, r.since, r.queue_id, r.team_id, r.channel, r.event_id]),
         ['tenant_id', 'agent_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id']);
     }
     return { contacts: contacts.length, agents: agents.length };
   }
 
-  private async insert(table: string, token: string, values: unknown[][], columns: [string, ...string[]]): Promise<void> {
-    await this.client.insert({
-      table,
-      values,
-      columns,
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: {
-        // set on every insert: embedded chDB keeps the previous call's settings otherwise
-        insert_deduplication_token: `${token}:${table}`,
-        // one block per insert (a partitioned table still splits it per day, each part with
-        // its own derived token), so the token covers the whole batch
-        max_insert_block_size: '100000000',
-        min_insert_block_size_rows: '0',
-        min_insert_block_size_bytes: '0',
-      },
-    });
+  private async insert(table: string, token: string, values: (string | number)[][], columns: [string, ...string[]]): Promise<void> {
+    const since = columns.indexOf('since');
+    const rows = values.map((v) => v.map((x, i) => (i === since ? tsvTime64(x as number) : typeof x === 'number' ? String(x) : tsvString(x))).join('	'));
+    // one block under a token derived from the batch's, so the token covers the whole batch
+    await tokenedInsert(this.client, { table, columns, rows, token: `${token}:${table}` }, this.stats);
   }
 }

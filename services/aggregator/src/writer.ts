@@ -1,79 +1,58 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, type AggregateKind, type Granularity } from '@switchboard/kpi';
-import { toInsertRow, type AggregateRow } from './rows';
+import { AGGREGATE_COLUMNS, DIMENSIONS, STORED_GRAINS, windowStart, type Granularity } from '@switchboard/kpi';
+import { tokenedInsert, tsvMap, tsvString, type InsertStats } from '@switchboard/store';
+import type { AggregateRow } from './rows';
 
-const MERGE: Record<AggregateKind, string> = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap', keymap: 'sumMap' };
-const KEY = ['tenant_id', 'bucket', ...DIMENSIONS];
-const MEASURES = AGGREGATE_COLUMNS.map((c) => c.name);
+const COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...AGGREGATE_COLUMNS.map((c) => c.name)] as const;
 
-/** INSERT … SELECT of one grain from a staged batch; identifiers come from the catalogue only. */
-function rollupSql(g: Granularity): string {
-  const bucket = g === '1m' ? 'bucket' : `toStartOfInterval(bucket, INTERVAL ${GRANULARITIES[g]} SECOND)`;
-  return `INSERT INTO kpi_agg_${g} (${[...KEY, ...MEASURES].join(', ')})
-    SELECT tenant_id, ${bucket} AS b, ${DIMENSIONS.join(', ')}, ${AGGREGATE_COLUMNS.map((c) => `${MERGE[c.kind]}(${c.name})`).join(', ')}
-    FROM kpi_batches
-    WHERE batch_token = {token:String}
-    GROUP BY tenant_id, b, ${DIMENSIONS.join(', ')}`;
+/** The measure columns of a row as TabSeparated text (the same for every grain it is written to). */
+export function tsvMeasures(r: AggregateRow): string {
+  const m = r.measures as unknown as Record<string, number | Map<string | number, number>>;
+  let out = '';
+  for (const c of AGGREGATE_COLUMNS) {
+    const v = m[c.name]!;
+    out += `\t${v instanceof Map ? tsvMap(v) : v}`;
+  }
+  return out;
 }
-const ROLLUPS = GRANULARITY_IDS.map((g) => [g, rollupSql(g)] as const);
 
-/** one block per insert, so a token names exactly one part per partition */
-const ONE_BLOCK = {
-  max_insert_block_size: '100000000',
-  min_insert_block_size_rows: '0',
-  min_insert_block_size_bytes: '0',
-} as const;
+/** The key columns after the bucket: the dimensions in DIMENSIONS order. */
+function tsvDims(r: AggregateRow): string {
+  let out = '';
+  for (const d of DIMENSIONS) out += `\t${tsvString(r.dims[d])}`;
+  return out;
+}
+
+/** One row of a kpi_agg_<grain> table as TabSeparated text, columns in COLUMNS order. */
+export function tsvRow(r: AggregateRow, g: Granularity = '1m'): string {
+  return `${tsvString(r.tenant_id)}\t${windowStart(r.bucket, g) / 1000}${tsvDims(r)}${tsvMeasures(r)}`;
+}
 
 /**
- * Writes a batch's 1-minute rows to every grain table so that a replay of the batch (same
- * records, same token, after a crash or a failed write) adds nothing that landed and completes
- * what did not:
+ * Writes a batch's aggregates to every stored grain's table (STORED_GRAINS): the 1-minute rows folded here into each
+ * grain's rows, and each table one client-side insert of one block under the batch's token.
+ * A replay of the batch (same records, same token, after a crash or a failed write) folds the
+ * same rows in the same order, so ClickHouse drops what landed and completes what did not.
  *
- * 1. the rows are staged once in `kpi_batches`, under the token;
- * 2. each grain table gets one INSERT … SELECT … GROUP BY of the staged rows, under the token.
- *
- * ClickHouse writes the token to a table's deduplication log before the part becomes visible,
- * so each step is all-or-nothing and idempotent on its own; `force_enable` makes ClickHouse
- * refuse an INSERT … SELECT it could not deduplicate instead of writing it twice. The rows are
- * serialized and parsed once; the rollups run inside ClickHouse.
- *
- * Why not materialized views: a replay after a SIGKILL counted a rollup twice about one
- * crash-test run in six (see migration 0008).
+ * Why not INSERT … SELECT from a staging table (the design before, docs/architecture.md):
+ * a GROUP BY of more than 100,000 keys goes two-level and emits up to 256 blocks, and a
+ * replay cut into a different number of blocks deduplicates differently — rows counted twice
+ * or lost. A block built here has one shape whatever the batch size. Why not materialized
+ * views: a view's insert is a second write that a SIGKILL can split from the first.
  */
 export class KpiWriter {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(private readonly client: ClickHouseClient, private readonly stats?: InsertStats) {}
 
   async write(minuteRows: AggregateRow[], dedupToken: string): Promise<void> {
     if (minuteRows.length === 0) return;
-    await this.stage(minuteRows, dedupToken);
-    for (const [, sql] of ROLLUPS) {
-      await this.client.command({
-        query: sql,
-        query_params: { token: dedupToken },
-        clickhouse_settings: {
-          // set on every call: embedded chDB keeps the previous call's settings otherwise
-          insert_deduplication_token: dedupToken,
-          deduplicate_insert_select: 'force_enable',
-          ...ONE_BLOCK,
-        } as Record<string, string>,
-      });
+    // A coarser grain gets the same rows with the bucket moved to its window: rows that share
+    // a key merge in the table (and in every read) as they would here, and a batch spans a
+    // second or two, so folding them first would save almost no rows.
+    const heads = minuteRows.map((r) => tsvString(r.tenant_id));
+    const tails = minuteRows.map((r) => `${tsvDims(r)}${tsvMeasures(r)}`);
+    for (const g of STORED_GRAINS) {
+      const rows = minuteRows.map((r, i) => `${heads[i]}\t${windowStart(r.bucket, g) / 1000}${tails[i]}`);
+      await tokenedInsert(this.client, { table: `kpi_agg_${g}`, columns: COLUMNS, rows, token: dedupToken }, this.stats);
     }
-  }
-
-  private async stage(rows: AggregateRow[], dedupToken: string): Promise<void> {
-    const columns = ['batch_token', ...KEY, ...MEASURES] as [string, ...string[]];
-    // Arrays under an explicit column list: ClickHouse parses them about a quarter faster than
-    // objects, and this insert is most of the aggregator's cost.
-    const values = rows.map((r) => {
-      const o = toInsertRow(r);
-      return columns.map((c) => (c === 'batch_token' ? dedupToken : o[c]));
-    });
-    await this.client.insert({
-      table: 'kpi_batches',
-      values,
-      columns,
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: { insert_deduplication_token: `${dedupToken}:staged`, ...ONE_BLOCK },
-    });
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
-import { GRANULARITY_IDS } from '@switchboard/kpi';
+import { GRANULARITY_IDS, STORED_GRAINS } from '@switchboard/kpi';
 import { migrate, openStore, type Store } from '@switchboard/store';
 import { KpiWriter, aggregateMinuteRows } from '../src';
 
@@ -72,15 +72,47 @@ describe('KpiWriter', () => {
     expect(await queuedByBucket('a')).toEqual(expected);
   });
 
-  it('completes a batch that died at any step (staging, then one grain table after another), counting each grain once', async () => {
+  it('completes a batch that died at any step (one grain table after another), counting each grain once', async () => {
     const rows = aggregateMinuteRows([ev('b', 0), ev('b', 0), ev('b', 7), ev('b', 16)]);
-    // steps: the staging insert, then one INSERT … SELECT per grain
-    for (let landed = 0; landed <= GRANULARITY_IDS.length; landed++) {
+    // steps: one insert per grain
+    for (let landed = 0; landed < STORED_GRAINS.length; landed++) {
       const tenantRows = rows.map((r) => ({ ...r, tenant_id: `b${landed}` }));
       const token = `events:1:${landed}`;
       await expect(new KpiWriter(failingAfter(store.client, landed)).write(tenantRows, token)).rejects.toThrow(/injected/);
       await new KpiWriter(store.client).write(tenantRows, token);
       expect(await queuedByBucket(`b${landed}`)).toEqual(expected);
+    }
+  });
+});
+
+describe('KpiWriter with a large batch', () => {
+  // A batch of 30,000 distinct keys: each stored grain's insert must be one part (one block),
+  // so that a replay under the same token deduplicates as a whole (one block per insert
+  // whatever its size is tokenedInsert's guarantee, tested in packages/store).
+  it('writes each stored grain as one part, and a replay after a partial write adds nothing', async () => {
+    const events = Array.from({ length: 30_000 }, (_, i) => ev('big', i % 5, { queue_id: `q${i}` }));
+    const rows = aggregateMinuteRows(events);
+    expect(rows.length).toBe(30_000);
+    const parts = async () => {
+      const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE active AND table LIKE 'kpi_agg_%' AND database = currentDatabase() GROUP BY table", format: 'JSONEachRow' });
+      return Object.fromEntries((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
+    };
+    await store.client.command({ query: 'SYSTEM STOP MERGES' });
+    try {
+      const before = await parts();
+      // died after two grains, then replayed whole, twice
+      await expect(new KpiWriter(failingAfter(store.client, 2)).write(rows, 'events:big:0-29999')).rejects.toThrow(/injected/);
+      await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
+      await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
+      const after = await parts();
+      for (const g of STORED_GRAINS) expect((after[`kpi_agg_${g}`] ?? 0) - (before[`kpi_agg_${g}`] ?? 0), g).toBe(1);
+    } finally {
+      await store.client.command({ query: 'SYSTEM START MERGES' });
+    }
+    for (const g of GRANULARITY_IDS) {
+      const rs = await store.client.query({ query: `SELECT sum(queued) AS q FROM kpi_agg_${g} WHERE tenant_id = 'big'`, format: 'JSONEachRow' });
+      const [r] = await rs.json<{ q: string }>();
+      expect(Number(r!.q), g).toBe(30_000);
     }
   });
 });

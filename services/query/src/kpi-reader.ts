@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, isHistoryQuantity, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
+  AGGREGATE_COLUMNS, STORED_GRAIN_OF, isHistoryQuantity, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
   TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
@@ -95,7 +95,9 @@ export interface WindowSource {
 export function windowSource(g: Granularity, tz: string): WindowSource {
   if (!isZonedGrain(g, tz)) {
     const seconds = granularityMs(g) / 1000;
-    return { table: `kpi_agg_${g}`, ts: (c) => (c === 'bucket' ? 'toUnixTimestamp(bucket)' : `toUnixTimestamp(toStartOfInterval(${c}, INTERVAL ${seconds} SECOND))`) };
+    // 5m and 30m have no table of their own: their windows are merged from 1m and 15m rows
+    const stored = STORED_GRAIN_OF[g];
+    return { table: `kpi_agg_${stored}`, ts: (c) => (c === 'bucket' && stored === g ? 'toUnixTimestamp(bucket)' : `toUnixTimestamp(toStartOfInterval(${c}, INTERVAL ${seconds} SECOND))`) };
   }
   const zone = `'${tz}'`;
   const start = (c: string) => (g === '1d' ? `toStartOfDay(${c}, ${zone})` : g === '1h' ? `toStartOfHour(${c}, ${zone})` : `toStartOfInterval(${c}, INTERVAL 30 MINUTE, ${zone})`);

@@ -1,0 +1,93 @@
+// `npm run bench -- write-path`: the aggregator's write path alone, without Kafka. The
+// simulator's events (20 queues, a flat day, as `npm run bench` sends them) are cut into the
+// combined batches one flush would take at a given rate (BENCH_WP_EPS events/s, one batch per
+// BENCH_WP_FLUSH_MS), and each batch goes through the aggregator's own handle() into a fresh
+// embedded ClickHouse: screening, ledger, realtime state, FCR facts and every grain. Prints
+// events per CPU-second of this process (JS and ClickHouse together, ClickHouse runs in it),
+// statements and rows per flush by table, and the parts ClickHouse made.
+// Env: BENCH_WP_EVENTS (200000), BENCH_WP_EPS (20000), BENCH_WP_FLUSH_MS (1000).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import pino from 'pino';
+import { createMetricsRegistry } from '@switchboard/service-kit';
+import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
+import { ContactEventCodec } from '@switchboard/events';
+import { createKafka, topicNames, type BatchPart, type CombinedBatch } from '@switchboard/kafka';
+
+type KafkaMessage = BatchPart['messages'][number];
+import { eventStream, estimateEventsPerArrival } from '@switchboard/simulator';
+import { migrate, openStore } from '@switchboard/store';
+
+const EVENTS = Number(process.env.BENCH_WP_EVENTS ?? 200_000);
+const EPS = Number(process.env.BENCH_WP_EPS ?? 20_000);
+const FLUSH_MS = Number(process.env.BENCH_WP_FLUSH_MS ?? 1000);
+const QUEUES = Number(process.env.BENCH_QUEUES ?? 20);
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+export async function runWritePath(): Promise<void> {
+  const start = Date.now() - 3_600_000;
+  const base = { seed: 'write-path', tenantId: 'bench', queueCount: QUEUES, warmStart: true, intraday: new Array<number>(24).fill(1) };
+  const arrivalsPerHour = (EPS * 3600) / estimateEventsPerArrival(base);
+  const codec = new ContactEventCodec();
+  // simulated time runs at EPS; a batch holds what arrives in FLUSH_MS of it
+  const batches: KafkaMessage[][] = [];
+  let current: KafkaMessage[] = [];
+  let batchEnd = start + FLUSH_MS;
+  let n = 0;
+  for (const e of eventStream({ ...base, start, durationMs: Infinity, arrivalsPerHour })) {
+    if (n >= EVENTS) break;
+    while (e.occurred_at >= batchEnd) {
+      if (current.length) batches.push(current);
+      current = [];
+      batchEnd += FLUSH_MS;
+    }
+    current.push({ offset: String(n), value: codec.encode(e), key: null, timestamp: String(e.occurred_at), attributes: 0, headers: {} } as KafkaMessage);
+    n++;
+  }
+  if (current.length) batches.push(current);
+
+  const dir = mkdtempSync(join(tmpdir(), 'sb-write-path-'));
+  const store = await openStore({ kind: 'embedded', path: dir });
+  await migrate(store.client);
+  const log = pino({ level: 'warn' });
+  const topics = topicNames('write-path-');
+  const env = aggregatorEnvSchema.parse({});
+  // never connected: handle() publishes to the DLQ only for bad records, and these are good
+  const kafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'write-path' }, log);
+  const agg = new Aggregator({ kafka, store, log, metrics: createMetricsRegistry(), config: aggregatorConfig(env, topics) });
+
+  const parts = async () => {
+    const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table", format: 'JSONEachRow' });
+    return Object.fromEntries((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
+  };
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  let offset = 0;
+  for (const [i, messages] of batches.entries()) {
+    const batch: CombinedBatch = {
+      topic: topics.events, token: `wp:${i}`,
+      parts: [{ partition: 0, messages, firstOffset: String(offset), lastOffset: String(offset + messages.length - 1) }],
+    };
+    offset += messages.length;
+    await agg.handle(batch);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
+  const finalParts = await parts();
+  console.log(`\nwrite path: ${n} events in ${batches.length} batches of ${FLUSH_MS} ms at ${EPS}/s (${Math.round(n / batches.length)} events per batch)`);
+  console.log(`  wall ${wall.toFixed(1)} s, CPU ${cpu.toFixed(1)} s, ${Math.round(n / cpu)} events per CPU-second, ${Math.round(n / wall)} events/s`);
+  console.log('  per flush, by table: inserts, rows, ms in the insert');
+  for (const [table, k] of agg.insertStats.inserts) {
+    console.log(`    ${table.padEnd(16)} ${(k / batches.length).toFixed(2)}  ${Math.round(agg.insertStats.rows.get(table)! / batches.length)}  ${Math.round(agg.insertStats.ms.get(table)! / batches.length)} ms`);
+  }
+  console.log('  active parts after the run', JSON.stringify(finalParts));
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -6,3 +6,4 @@ export * from './quantities';
 export * from './catalogue';
 export * from './reference';
 export * from './top-topics';
+export * from './storage';

@@ -3,14 +3,6 @@ export const GRANULARITIES = { '1m': 60, '5m': 300, '15m': 900, '30m': 1800, '1h
 export type Granularity = keyof typeof GRANULARITIES;
 export const GRANULARITY_IDS = Object.keys(GRANULARITIES) as Granularity[];
 
-/**
- * The grains the store keeps a table for (kpi_agg_<grain>), and where every granularity is
- * read from. Every write goes to each stored grain, so each one costs an insert per flush;
- * 5m is read from the 1m table and 30m from the 15m table (docs/architecture.md, "Stored grains").
- */
-export const STORED_GRAINS = ['1m', '15m', '1h', '1d'] as const satisfies readonly Granularity[];
-export type StoredGrain = (typeof STORED_GRAINS)[number];
-export const STORED_GRAIN_OF: Record<Granularity, StoredGrain> = { '1m': '1m', '5m': '1m', '15m': '15m', '30m': '15m', '1h': '1h', '1d': '1d' };
 
 export function granularityMs(g: Granularity): number {
   return GRANULARITIES[g] * 1000;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, STORED_GRAINS } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, QUEUE_DIMENSIONS, STORED_TABLES } from '@switchboard/kpi';
 import { loadMigrations, migrate, openStore, splitStatements, type Store } from '../src';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
@@ -35,6 +35,16 @@ describe('migrations', () => {
       const names = (await rs.json<{ name: string }>()).map((r) => r.name);
       expect(names).toEqual(['tenant_id', 'bucket', ...DIMENSIONS, ...AGGREGATE_COLUMNS.map((c) => c.name)]);
     }
+    for (const { table, agent } of STORED_TABLES) {
+      const rs = await store.client.query({
+        query: 'SELECT name, engine FROM system.columns JOIN system.tables ON columns.table = tables.name AND columns.database = tables.database WHERE columns.database = currentDatabase() AND table = {t:String} ORDER BY position',
+        query_params: { t: table },
+        format: 'JSONEachRow',
+      });
+      const cols = await rs.json<{ name: string; engine: string }>();
+      expect(cols[0]?.engine, table).toBe('AggregatingMergeTree');
+      expect(cols.map((c) => c.name), table).toEqual(['tenant_id', 'bucket', ...(agent ? DIMENSIONS : QUEUE_DIMENSIONS), ...AGGREGATE_COLUMNS.map((c) => c.name)]);
+    }
   });
 
   it('leave the grain tables to the aggregator: no materialized view writes into them', async () => {
@@ -50,9 +60,9 @@ describe('migrations', () => {
     const row = { tenant_id: 't1', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '',
       channel: 'voice', direction: 'inbound', topic: '', source: 'api', queued: 2 };
     for (let i = 0; i < 2; i++) {
-      await store.client.insert({ table: 'kpi_agg_15m', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'contact-events.v1:0:0-99' } });
+      await store.client.insert({ table: 'kpi_agg_1m', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'contact-events.v1:0:0-99' } });
     }
-    const rs = await store.client.query({ query: "SELECT sum(queued) AS q FROM kpi_agg_15m WHERE tenant_id = 't1'", format: 'JSONEachRow' });
+    const rs = await store.client.query({ query: "SELECT sum(queued) AS q FROM kpi_agg_1m WHERE tenant_id = 't1'", format: 'JSONEachRow' });
     expect((await rs.json<{ q: string }>()).map((r) => Number(r.q))).toEqual([2]);
   });
 });
@@ -79,7 +89,7 @@ describe('BI views', () => {
 
   it('finalize merged rows: ratios at the default options, null for a zero denominator', async () => {
     const base = { tenant_id: 'bi', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '', channel: 'voice', direction: 'inbound', topic: '', source: 'api' };
-    // the aggregator writes every stored grain; here the same two rows go to each table, aligned to its windows
+    // the aggregator writes every stored table; here the same two rows go to each table keyed by agent, aligned to its windows
     const values = [
         // minute 0: 4 answered (3 within 20 s), 2 abandoned (one after 3 s, short; one after 40 s); contact c1 transferred
         { ...base, queued: 6, answered: 4, answered_wait_ms: 40_000, answered_wait_ceil_s: { 5: 2, 20: 1, 21: 1 }, abandoned_all: 2,
@@ -89,13 +99,13 @@ describe('BI views', () => {
         { ...base, agent_id: 'a2', bucket: base.bucket + 420, transferred_contacts: { c1: 1, c2: 1 }, longest_wait_ms: 7_000,
           customers_active: { k1: 2, k2: 1 }, customers_churned: { k2: 1 }, net_revenue_minor: 1500.5 },
     ];
-    for (const g of STORED_GRAINS) {
-      const size = GRANULARITIES[g];
+    for (const { table, grain } of STORED_TABLES.filter((t) => t.agent)) {
+      const size = GRANULARITIES[grain];
       await store.client.insert({
-        table: `kpi_agg_${g}`,
+        table,
         format: 'JSONEachRow',
         // its own token: embedded chDB keeps the last insert's settings on the connection
-        clickhouse_settings: { insert_deduplication_token: `bi-views-test-${g}` },
+        clickhouse_settings: { insert_deduplication_token: `bi-views-test-${table}` },
         values: values.map((v) => ({ ...v, bucket: Math.floor(v.bucket / size) * size })),
       });
     }

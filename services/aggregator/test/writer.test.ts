@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
-import { GRANULARITY_IDS, STORED_GRAINS } from '@switchboard/kpi';
+import { GRANULARITY_IDS, STORED_TABLES } from '@switchboard/kpi';
 import { migrate, openStore, type Store } from '@switchboard/store';
 import { KpiWriter, aggregateMinuteRows } from '../src';
 
@@ -35,6 +35,17 @@ async function queuedByBucket(tenant: string): Promise<Record<string, [string, n
       format: 'JSONEachRow',
     });
     out[g] = (await rs.json<{ b: string; q: string }>()).map((r) => [r.b.slice(11, 16), Number(r.q)]);
+  }
+  // the tables without the agent hold the same counts at their grains
+  for (const { table, grain, agent } of STORED_TABLES) {
+    if (agent) continue;
+    const rs = await store.client.query({
+      query: `SELECT toString(bucket) AS b, sum(queued) AS q FROM ${table} WHERE tenant_id = {t:String} GROUP BY b ORDER BY b`,
+      query_params: { t: tenant },
+      format: 'JSONEachRow',
+    });
+    const got = (await rs.json<{ b: string; q: string }>()).map((r) => [r.b.slice(11, 16), Number(r.q)]);
+    expect(got, table).toEqual(out[grain]);
   }
   return out;
 }
@@ -74,8 +85,8 @@ describe('KpiWriter', () => {
 
   it('completes a batch that died at any step (one grain table after another), counting each grain once', async () => {
     const rows = aggregateMinuteRows([ev('b', 0), ev('b', 0), ev('b', 7), ev('b', 16)]);
-    // steps: one insert per grain
-    for (let landed = 0; landed < STORED_GRAINS.length; landed++) {
+    // steps: one insert per stored table
+    for (let landed = 0; landed < STORED_TABLES.length; landed++) {
       const tenantRows = rows.map((r) => ({ ...r, tenant_id: `b${landed}` }));
       const token = `events:1:${landed}`;
       await expect(new KpiWriter(failingAfter(store.client, landed)).write(tenantRows, token)).rejects.toThrow(/injected/);
@@ -86,15 +97,15 @@ describe('KpiWriter', () => {
 });
 
 describe('KpiWriter with a large batch', () => {
-  // A batch of 30,000 distinct keys: each stored grain's insert must be one part (one block),
+  // A batch of 30,000 distinct keys: each stored table's insert must be one part (one block),
   // so that a replay under the same token deduplicates as a whole (one block per insert
   // whatever its size is tokenedInsert's guarantee, tested in packages/store).
-  it('writes each stored grain as one part, and a replay after a partial write adds nothing', async () => {
+  it('writes each stored table as one part, and a replay after a partial write adds nothing', async () => {
     const events = Array.from({ length: 30_000 }, (_, i) => ev('big', i % 5, { queue_id: `q${i}` }));
     const rows = aggregateMinuteRows(events);
     expect(rows.length).toBe(30_000);
     const parts = async () => {
-      const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE active AND table LIKE 'kpi_agg_%' AND database = currentDatabase() GROUP BY table", format: 'JSONEachRow' });
+      const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table", format: 'JSONEachRow' });
       return Object.fromEntries((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
     };
     await store.client.command({ query: 'SYSTEM STOP MERGES' });
@@ -105,7 +116,7 @@ describe('KpiWriter with a large batch', () => {
       await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
       await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
       const after = await parts();
-      for (const g of STORED_GRAINS) expect((after[`kpi_agg_${g}`] ?? 0) - (before[`kpi_agg_${g}`] ?? 0), g).toBe(1);
+      for (const { table } of STORED_TABLES) expect((after[table] ?? 0) - (before[table] ?? 0), table).toBe(1);
     } finally {
       await store.client.command({ query: 'SYSTEM START MERGES' });
     }
@@ -113,6 +124,11 @@ describe('KpiWriter with a large batch', () => {
       const rs = await store.client.query({ query: `SELECT sum(queued) AS q FROM kpi_agg_${g} WHERE tenant_id = 'big'`, format: 'JSONEachRow' });
       const [r] = await rs.json<{ q: string }>();
       expect(Number(r!.q), g).toBe(30_000);
+    }
+    for (const { table } of STORED_TABLES) {
+      const rs = await store.client.query({ query: `SELECT sum(queued) AS q FROM ${table} WHERE tenant_id = 'big'`, format: 'JSONEachRow' });
+      const [r] = await rs.json<{ q: string }>();
+      expect(Number(r!.q), table).toBe(30_000);
     }
   });
 });

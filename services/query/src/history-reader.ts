@@ -36,7 +36,7 @@ function put(out: HistoryValues, key: string, ts: number, qk: string, v: number)
 
 /**
  * Running totals (the backlog): Σ of a column over everything before the first window, read
- * from whole days of kpi_agg_1d and the minutes of the day the range starts in, plus the
+ * from whole days of the source's day table and the minutes of the day the range starts in, plus the
  * window-by-window sums inside the range, accumulated in order.
  */
 async function runningTotals(client: ClickHouseClient, r: HistoryRead, out: HistoryValues): Promise<void> {
@@ -53,9 +53,9 @@ async function runningTotals(client: ClickHouseClient, r: HistoryRead, out: Hist
   const sums = totals.map(([, x], i) => `sum(${x.column}) AS t${i}`).join(', ');
   const prefixSql = `
     SELECT 0 AS ts${dimSel}, ${sums} FROM (
-      SELECT ${inner} FROM kpi_agg_1d WHERE tenant_id = {tenant:String} AND bucket < toDateTime({day:UInt32})${filters}
+      SELECT ${inner} FROM ${r.source.history.days} WHERE tenant_id = {tenant:String} AND bucket < toDateTime({day:UInt32})${filters}
       UNION ALL
-      SELECT ${inner} FROM kpi_agg_1m WHERE tenant_id = {tenant:String} AND bucket >= toDateTime({day:UInt32}) AND bucket < toDateTime({first:UInt32})${filters}
+      SELECT ${inner} FROM ${r.source.history.minutes} WHERE tenant_id = {tenant:String} AND bucket >= toDateTime({day:UInt32}) AND bucket < toDateTime({first:UInt32})${filters}
     ) GROUP BY ts${dimSel}`;
   // in the range: per window of the query's grain (the windows are aligned to it)
   const rangeSql = `

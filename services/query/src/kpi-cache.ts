@@ -72,7 +72,7 @@ export class KpiChunkCache {
     const tz = q.tz ?? 'UTC';
     const spans = daySpans(zonedWindowStarts(q.from, q.to, q.granularity, tz), (w) => zonedWindowEnd(w, q.granularity, tz));
     // before any row is read: what is kept stays valid only if these parts are all there are
-    const parts = await this.activeParts(windowSource(q.granularity, tz).table);
+    const parts = await this.activeParts(windowSource(q, tz).table);
     const base = `${tenant}\u0000${queryKey(q)}`;
     const keys = spans.map((s) => `${base}\u0000${s.start}\u0000${s.windows.length}`);
     const seen = spans.map((s) => partsOver(parts, s));

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  AGGREGATE_COLUMNS, STORED_GRAIN_OF, isHistoryQuantity, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
+  AGGREGATE_COLUMNS, historySources, isHistoryQuantity, needsAgent, storedSource, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
   TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './params';
@@ -83,25 +83,33 @@ function keyMapSql(x: WindowQuantity, alias: string, params: Record<string, unkn
 export interface WindowSource {
   table: string;
   ts(column: string): string;
+  /** where running totals read the days before a range and the minutes of its first day */
+  history: { days: string; minutes: string };
 }
 
 /**
- * UTC windows come from their own grain's table. Windows in another zone that differ from the
- * UTC ones (30m, 1h, 1d) are merged from the 15-minute table, whose windows every zone's
- * boundaries fall on (offsets are multiples of 15 minutes): a local day across a DST change
- * is the 92 or 100 quarter hours it has. The zone name was checked against the runtime's
- * zones and a strict pattern before it reaches SQL as a literal.
+ * Each query reads the smallest stored table that has its windows and its dimensions
+ * (storedSource in the KPI package): by agent from kpi_agg_1m / kpi_agg_1h, otherwise from the
+ * kpi_queue_* tables, whose rows have no agent and are ~50 times fewer. A granularity without
+ * a table of its own is merged from a finer one (5m from 1m, 30m from 15m, 1d by agent from
+ * 1h). Windows in another zone that differ from the UTC ones (30m, 1h, 1d) are merged from a
+ * table whose windows every zone's boundaries fall on (offsets are multiples of 15 minutes):
+ * a local day across a DST change is the 92 or 100 quarter hours it has. The zone name was
+ * checked against the runtime's zones and a strict pattern before it reaches SQL as a literal.
  */
-export function windowSource(g: Granularity, tz: string): WindowSource {
-  if (!isZonedGrain(g, tz)) {
+export function windowSource(q: Pick<KpiQuery, 'granularity' | 'groupBy' | 'filters'>, tz: string): WindowSource {
+  const g = q.granularity;
+  const agent = needsAgent(q);
+  const zoned = isZonedGrain(g, tz);
+  const stored = storedSource(g, zoned, agent);
+  const history = historySources(agent);
+  if (!zoned) {
     const seconds = granularityMs(g) / 1000;
-    // 5m and 30m have no table of their own: their windows are merged from 1m and 15m rows
-    const stored = STORED_GRAIN_OF[g];
-    return { table: `kpi_agg_${stored}`, ts: (c) => (c === 'bucket' && stored === g ? 'toUnixTimestamp(bucket)' : `toUnixTimestamp(toStartOfInterval(${c}, INTERVAL ${seconds} SECOND))`) };
+    return { table: stored.table, history, ts: (c) => (c === 'bucket' && stored.grain === g ? 'toUnixTimestamp(bucket)' : `toUnixTimestamp(toStartOfInterval(${c}, INTERVAL ${seconds} SECOND))`) };
   }
   const zone = `'${tz}'`;
   const start = (c: string) => (g === '1d' ? `toStartOfDay(${c}, ${zone})` : g === '1h' ? `toStartOfHour(${c}, ${zone})` : `toStartOfInterval(${c}, INTERVAL 30 MINUTE, ${zone})`);
-  return { table: 'kpi_agg_15m', ts: (c) => `toUnixTimestamp(${start(c)})` };
+  return { table: stored.table, history, ts: (c) => `toUnixTimestamp(${start(c)})` };
 }
 
 export interface ReadKpiOptions {
@@ -145,7 +153,7 @@ export function windowRowsQuery(tenant: string, q: KpiQuery, read: ReadKpiOption
   const every = zonedWindowStarts(q.from, q.to, q.granularity, tz);
   const windows = read.merge ? [zonedWindowStart(q.from, q.granularity, tz)] : every;
   const end = zonedWindowEnd(every.at(-1)!, q.granularity, tz);
-  const source = windowSource(q.granularity, tz);
+  const source = windowSource(q, tz);
   Object.assign(params, { tenant, from: Math.floor(windows[0]! / 1000), to: Math.floor(end / 1000) });
   const where = ['tenant_id = {tenant:String}', 'bucket >= toDateTime({from:UInt32})', 'bucket < toDateTime({to:UInt32})', ...filterConditions(q.filters, params)];
   const dims = q.groupBy;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KPI_BY_ID, feedsAggregates, kpiOptionsSchema, type Dimension, type Granularity } from '@switchboard/kpi';
+import { KPI_BY_ID, feedsAggregates, kpiOptionsSchema, type Dimension, type Granularity, STORED_TABLES } from '@switchboard/kpi';
 import type { ContactEvent } from '@switchboard/events';
 import { generateEvents } from '@switchboard/simulator';
 import { migrate, openStore, type Store } from '@switchboard/store';
@@ -136,7 +136,7 @@ describe('KpiChunkCache', () => {
     const tiny = new KpiChunkCache(store.client, 1);
     const wants = await Promise.all(shapes().map(direct));
     for (const q of shapes()) await cached(cache, q);
-    for (const t of ['kpi_agg_15m', 'kpi_agg_1h', 'kpi_agg_1m', 'kpi_agg_1d']) await store.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+    for (const { table: t } of STORED_TABLES) await store.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
     const read = cache.stats.read;
     for (const [i, q] of shapes().entries()) expect(await cached(cache, q)).toBe(wants[i]);
     expect(cache.stats.read).toBeGreaterThan(read);

@@ -11,10 +11,10 @@ import { KpiWriter, aggregateMinuteRows } from '@switchboard/aggregator';
 import { kpiSeriesJson, readKpiTable, readKpis, windowRowsQuery, type KpiQuery } from '../src';
 
 // The reader computes each KPI's quantities in SQL (sums, threshold counts of the wait maps,
-// percentiles and key-map counts) and the formulas in TypeScript; kpi_agg_15m's projection
-// (migration 0012) serves the queries that group and filter by queue and channel only and need
-// its sums and precomputed thresholds. Both paths must give the reference's answer, computed
-// from the events with nothing shared with the store.
+// percentiles and key-map counts) and the formulas in TypeScript; a query that neither groups
+// nor filters by agent reads the kpi_queue_* tables (no agent in their rows), one by agent
+// reads kpi_agg_1m / kpi_agg_1h (migration 0013). Both must give the reference's answer,
+// computed from the events with nothing shared with the store.
 
 let store: Store;
 let dir: string;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await migrate(store.client);
   events = generateEvents({ seed: tenant, tenantId: tenant, start, durationMs: hours * HOUR, arrivalsPerHour: 240, drain: true, queueCount: 4 });
   const writer = new KpiWriter(store.client);
-  // several batches: several parts, each with its projection part
+  // several batches: several parts
   for (let i = 0; i < events.length; i += 4000) await writer.write(aggregateMinuteRows(events.slice(i, i + 4000).filter(feedsAggregates)), `${tenant}:${i}`);
 });
 afterAll(async () => {
@@ -46,33 +46,32 @@ function query(metrics: string[], granularity: Granularity, groupBy: Dimension[]
   return { kpis: metrics.map((id) => KPI_BY_ID.get(id)!), from: start, to: start + hours * HOUR, granularity, groupBy, filters, options: kpiOptionsSchema.parse(options), tz };
 }
 
-async function servedBy(q: KpiQuery): Promise<string> {
-  const { sql, params } = windowRowsQuery(tenant, q);
-  const plan = await (await store.client.query({ query: `EXPLAIN projections = 1 ${sql}`, query_params: params, format: 'TabSeparatedRaw' })).text();
-  return /ReadFromMergeTree \(by_queue_channel\)/.test(plan) ? 'projection' : 'rows';
-}
+const servedBy = (q: KpiQuery): string => windowRowsQuery(tenant, q).source.table;
 
 describe('readKpis', () => {
   const queue = () => events.find((e) => e.queue_id)!.queue_id!;
+  const agent = () => events.find((e) => e.agent_id)!.agent_id!;
 
-  it('is served by the per-queue projection when it needs only its sums and thresholds, by the rows otherwise', async () => {
+  it('reads the tables without agents unless the query groups or filters by agent_id, at the coarsest grain that has its windows', async () => {
     const cases: [KpiQuery, string][] = [
-      [query(FIVE, '15m', [], {}, {}), 'projection'],
-      [query(FIVE, '15m', [], { queue_id: [queue()] }, {}), 'projection'],
-      [query(FIVE, '15m', ['queue_id'], {}, {}), 'projection'],
-      [query(SCALAR, '15m', ['queue_id', 'channel'], {}, { sl_threshold_s: '60' }), 'projection'],
-      [query(FIVE, '1h', ['channel'], {}, { sl_threshold_s: '10' }, 'Europe/Berlin'), 'projection'],
-      [query(FIVE, '15m', ['agent_id'], {}, {}), 'rows'],
-      [query(FIVE, '15m', [], { team_id: ['x'] }, {}), 'rows'],
-      [query(FIVE, '15m', [], {}, { sl_threshold_s: '7' }), 'rows'],
-      [query(FIVE, '15m', [], {}, { short_abandon_s: '30' }), 'rows'],
-      [query([...FIVE, 'asa_p90_ms'], '15m', [], {}, {}), 'rows'],
-      [query([...FIVE, 'complaints'], '15m', ['queue_id'], {}, {}), 'rows'],
+      [query(FIVE, '15m', [], {}, {}), 'kpi_queue_15m'],
+      [query(FIVE, '15m', [], { queue_id: [queue()] }, {}), 'kpi_queue_15m'],
+      [query(SCALAR, '15m', ['queue_id', 'channel'], {}, { sl_threshold_s: '7' }), 'kpi_queue_15m'],
+      [query(FIVE, '1m', ['team_id'], {}, {}), 'kpi_queue_1m'],
+      [query(FIVE, '5m', [], {}, {}), 'kpi_queue_1m'],
+      [query(FIVE, '30m', ['topic'], {}, {}), 'kpi_queue_15m'],
+      [query(FIVE, '1h', [], {}, {}), 'kpi_queue_1h'],
+      [query(FIVE, '1d', [], {}, {}), 'kpi_queue_1d'],
+      [query(FIVE, '1h', ['channel'], {}, {}, 'Europe/Berlin'), 'kpi_queue_15m'],
+      [query(FIVE, '15m', ['agent_id'], {}, {}), 'kpi_agg_1m'],
+      [query(FIVE, '1h', [], { agent_id: ['a'] }, {}), 'kpi_agg_1h'],
+      [query(FIVE, '1d', ['agent_id'], {}, {}), 'kpi_agg_1h'],
+      [query(FIVE, '1d', ['agent_id'], {}, {}, 'America/New_York'), 'kpi_agg_1m'],
     ];
-    for (const [q, want] of cases) expect(await servedBy(q), JSON.stringify({ metrics: q.kpis.map((k) => k.id), groupBy: q.groupBy, filters: q.filters, tz: q.tz })).toBe(want);
+    for (const [q, want] of cases) expect(servedBy(q), JSON.stringify({ granularity: q.granularity, groupBy: q.groupBy, filters: q.filters, tz: q.tz })).toBe(want);
   });
 
-  it('equals the reference on both paths: every threshold, short-abandon and service-level formula, grouping and filter', async () => {
+  it('equals the reference from both kinds of table: every threshold, short-abandon and service-level formula, grouping and filter', async () => {
     let points = 0;
     const served = new Set<string>();
     const optionSets: Record<string, string>[] = [
@@ -82,6 +81,7 @@ describe('readKpis', () => {
     const shapes: [Granularity, Dimension[], KpiQuery['filters'], string?][] = [
       ['15m', [], {}], ['15m', ['queue_id'], {}], ['15m', [], { queue_id: [queue(), 'none'] }], ['15m', ['channel', 'queue_id'], {}],
       ['15m', ['agent_id'], {}], ['1h', ['queue_id'], {}], ['1h', [], {}, 'America/New_York'],
+      ['5m', ['queue_id'], {}], ['30m', [], {}], ['1d', ['agent_id'], {}], ['1h', [], { agent_id: [agent(), 'none'] }],
     ];
     for (const options of optionSets) {
       for (const [granularity, groupBy, filters, tz] of shapes) {
@@ -95,12 +95,12 @@ describe('readKpis', () => {
           const got = await readKpis(store.client, tenant, q);
           expect(differences(got as typeof want, want), label).toEqual([]);
           points += want.reduce((n, s) => n + s.points.length, 0);
-          if (granularity === '15m' || tz) served.add(await servedBy(q));
+          served.add(servedBy(q).startsWith('kpi_queue_') ? 'queue' : 'agent');
         }
       }
     }
     expect(points).toBeGreaterThan(10_000);
-    expect([...served].sort()).toEqual(['projection', 'rows']);
+    expect([...served].sort()).toEqual(['agent', 'queue']);
   }, 240_000);
 
   it('answers every windowed KPI of the catalogue as the reference does, per window and merged over a day', async () => {

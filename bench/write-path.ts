@@ -87,6 +87,7 @@ export async function runWritePath(): Promise<void> {
   for (const [table, k] of agg.insertStats.inserts) {
     console.log(`    ${table.padEnd(16)} ${(k / batches.length).toFixed(2)}  ${Math.round(agg.insertStats.rows.get(table)! / batches.length)}  ${Math.round(agg.insertStats.ms.get(table)! / batches.length)} ms`);
   }
+  for (const [table, l] of agg.insertStats.lookups) console.log(`    ${`${table} lookup`.padEnd(16)} ${(l.n / batches.length).toFixed(2)}  -  ${Math.round(l.ms / batches.length)} ms`);
   console.log('  active parts after the run', JSON.stringify(finalParts));
   await store.close();
   rmSync(dir, { recursive: true, force: true });

@@ -368,6 +368,7 @@ export class BatchConsumer {
       if (!this.owned(generation)) return;
       await this.commit(ranges.map((r) => ({ partition: r.partition, offset: r.last + 1n, metadata: null })));
       this.flushCount++;
+      this.log.debug({ token: batch.token, records: cuts.reduce((n, c) => n + c.messages.length, 0), partitions: ranges.length, ms: Date.now() - cutAt }, 'batch written');
       for (const { st, messages } of cuts) st.buffer.splice(0, messages.length);
       // records that arrived during the write wait for their own timer (from the cut, when
       // the oldest of them arrived at the earliest), unless the buffer is full

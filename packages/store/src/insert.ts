@@ -27,8 +27,16 @@ export interface TokenedInsert {
   token: string;
 }
 
-/** Statements sent through tokenedInsert since start, by table (for the bench and /metrics). */
+/** Statements the write path sent since start, by table (for the bench and /metrics). */
 export class InsertStats {
+  /** lookups (SELECTs) of the write path: count and wall-clock ms, by table */
+  readonly lookups = new Map<string, { n: number; ms: number }>();
+  recordLookup(table: string, ms: number): void {
+    const l = this.lookups.get(table) ?? { n: 0, ms: 0 };
+    l.n++;
+    l.ms += ms;
+    this.lookups.set(table, l);
+  }
   readonly inserts = new Map<string, number>();
   readonly rows = new Map<string, number>();
   /** wall-clock milliseconds spent in the insert (text building excluded) */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
 import { tokenedInsert, tsvString, type InsertStats } from '@switchboard/store';
@@ -29,14 +30,19 @@ export class EventLedger {
     const tenants = [...new Set(events.map((e) => e.tenant_id))];
     for (let i = 0; i < events.length; i += this.lookupChunk) {
       const ids = events.slice(i, i + this.lookupChunk).map((e) => e.event_id);
+      const t0 = performance.now();
       const rs = await this.client.query({
+        // The ids as a subquery, not a literal set: ClickHouse analyses a literal IN set of tens
+        // of thousands against the primary key for seconds to minutes (measured: 50,000 ids,
+        // 50,000 rows, 63 s), and a subquery's set through the index in well under a second.
         query: `SELECT tenant_id, event_id FROM event_ids
-                WHERE tenant_id IN {tenants:Array(String)} AND event_id IN {ids:Array(String)}
+                WHERE tenant_id IN {tenants:Array(String)} AND event_id IN (SELECT arrayJoin({ids:Array(String)}))
                   AND token != {token:String} AND seen_at >= now() - toIntervalHour({h:UInt32})`,
         query_params: { tenants, ids, token, h: this.horizonHours },
         format: 'JSONCompactEachRow',
       });
       for (const [t, id] of await rs.json<[string, string]>()) seen.add(key(t, id));
+      this.stats?.recordLookup('event_ids', performance.now() - t0);
     }
     return seen;
   }

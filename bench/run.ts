@@ -6,9 +6,9 @@
 // `npm run bench -- recovery` the recovery time after a SIGKILL under load (bench/recovery.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { makeEvent } from '@switchboard/events';
@@ -88,6 +88,46 @@ async function scrape(url: string): Promise<{ consumed: number; cpu: number }> {
   return { consumed, cpu };
 }
 
+/** Every sample of a /metrics page, by series (name plus labels). */
+async function metricsOf(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const line of (await (await fetch(`${url}/metrics`)).text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+const labelled = (m: Map<string, number>, name: string, label: string) => {
+  const out = new Map<string, number>();
+  for (const [k, v] of m) {
+    const match = k.startsWith(`${name}{`) ? new RegExp(`${label}="([^"]*)"`).exec(k) : null;
+    if (match) out.set(match[1]!, v);
+  }
+  return out;
+};
+
+/**
+ * CPU seconds of a process by thread: the main thread (JavaScript, and the GC pauses it
+ * takes) and the rest (ClickHouse's query, merge and background threads, libuv's pool where
+ * chDB runs queries, V8's concurrent GC and compiler threads).
+ */
+function threadCpu(pid: number | undefined): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const s = (Number(f[11]) + Number(f[12])) / 100;
+      if (Number(tid) === pid) out.main += s;
+      else out.other += s;
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
+}
+
 async function main() {
   const nodePort = await freePort();
   const nodeUrl = `http://127.0.0.1:${nodePort}`;
@@ -106,6 +146,8 @@ async function main() {
   await probe.start();
 
   const before = await scrape(nodeUrl);
+  const m0 = await metricsOf(nodeUrl);
+  const threads0 = threadCpu(node.pid);
   // absent when the broker on the port belongs to another checkout (broker.sh reuses it)
   let brokerPid: number | undefined;
   try {
@@ -207,12 +249,46 @@ async function main() {
   };
   const rss = { broker: peakRssMiB(brokerPid), node: peakRssMiB(node.pid), simulator: simRss };
   await probe.stop();
+  const threads1 = threadCpu(node.pid);
+  await sleep(5500); // the store's counters are refreshed at most every 5 s
+  const m1 = await metricsOf(nodeUrl);
+  // idle: nothing arrives any more; what does the node cost now?
+  const idleCpu0 = cpuSeconds(node.pid);
+  const idleT0 = Date.now();
+  await sleep(10_000);
+  const idleCores = +((cpuSeconds(node.pid) - idleCpu0) / ((Date.now() - idleT0) / 1000)).toFixed(3);
+
   node.kill('SIGTERM');
   await new Promise((r) => node.on('exit', r));
   rmSync(state, { recursive: true, force: true });
 
   const consumed = after.consumed - before.consumed;
   const secs = (tCaughtUp - first.t) / 1000;
+  const delta = (name: string, label: string) => {
+    const a = labelled(m0, name, label);
+    return [...labelled(m1, name, label)].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as const);
+  };
+  const flushes = (m1.get('switchboard_aggregator_flushes_total') ?? 0) - (m0.get('switchboard_aggregator_flushes_total') ?? 0);
+  const inserts = delta('switchboard_aggregator_inserts_total', 'table');
+  const lookups = delta('switchboard_aggregator_lookups_total', 'table');
+  const events = new Map(delta('switchboard_store_profile_events', 'event'));
+  const gc = (m1.get('switchboard_nodejs_gc_duration_seconds_sum') ?? 0) - (m0.get('switchboard_nodejs_gc_duration_seconds_sum') ?? 0);
+  const mainCpu = threads1.main - threads0.main;
+  const otherCpu = threads1.other - threads0.other;
+  const statements = inserts.reduce((n, [, v]) => n + v, 0) + lookups.reduce((n, [, v]) => n + v, 0);
+  const writePath = {
+    flushes,
+    flushes_per_s: +(flushes / secs).toFixed(2),
+    statements_per_flush: flushes ? +(statements / flushes).toFixed(2) : null,
+    inserts_per_table_per_s: Object.fromEntries(inserts.map(([t, v]) => [t, +(v / secs).toFixed(2)])),
+    lookups_per_s: Object.fromEntries(lookups.map(([t, v]) => [t, +(v / secs).toFixed(2)])),
+    parts_created_per_s: +(((events.get('InsertedCompactParts') ?? 0) + (events.get('InsertedWideParts') ?? 0)) / secs).toFixed(2),
+    merges_per_s: +((events.get('Merge') ?? 0) / secs).toFixed(2),
+    rows_merged_per_event: consumed ? +((events.get('MergedRows') ?? 0) / consumed).toFixed(2) : null,
+    active_parts_at_end: Object.fromEntries(labelled(m1, 'switchboard_store_parts_active', 'table')),
+    node_cpu_split_s: { main_thread_js: +(mainCpu - gc).toFixed(1), main_thread_gc: +gc.toFixed(1), other_threads_clickhouse_and_v8_helpers: +otherCpu.toFixed(1) },
+    idle_cores_after_catch_up: idleCores,
+  };
   const finite = latencies.filter(Number.isFinite);
   const report = {
     target_events_per_s: EPS,
@@ -232,6 +308,8 @@ async function main() {
     freshness_p99_ms: percentile(finite, 99),
     avg_cores_used: cores,
     peak_rss_mib: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])),
+    load_average: os.loadavg().map((x) => +x.toFixed(2)),
+    write_path: writePath,
   };
   console.log('\nSwitchboard bench (simulator → Kafka → aggregator → ClickHouse → /v1/kpis)');
   for (const [k, v] of Object.entries(report)) console.log(`  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);

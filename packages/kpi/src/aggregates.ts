@@ -101,10 +101,29 @@ export type Measures = { [K in ScalarName]: number }
   & { [K in WaitMapName]: Map<number, number> }
   & { [K in KeyMapName]: Map<string, number> };
 
+/**
+ * The empty map every map measure starts as, shared: most rows touch one or two of the
+ * seventeen maps, so each is allocated on its first write (mapFor) instead of with the row.
+ * Never written to: every writer goes through mapFor.
+ */
+const NO_ENTRIES = new Map<never, number>() as Map<unknown, number>;
+const MAP_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'waitmap' || c.kind === 'keymap').map((c) => c.name);
+const SUM_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'sum' || c.kind === 'fsum').map((c) => c.name);
+const MAX_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'max').map((c) => c.name);
+// an object literal's shape, cloned by spread: a fast-properties object per row
+const EMPTY = Object.fromEntries(AGGREGATE_COLUMNS.map((c) => [c.name, c.kind === 'waitmap' || c.kind === 'keymap' ? NO_ENTRIES : 0]));
+
 export function emptyMeasures(): Measures {
-  const m = {} as Record<string, unknown>;
-  for (const c of AGGREGATE_COLUMNS) m[c.name] = c.kind === 'waitmap' || c.kind === 'keymap' ? new Map() : 0;
-  return m as Measures;
+  return { ...EMPTY } as unknown as Measures;
+}
+
+/** A row's map measure, ready to be written (allocated on the first write). */
+export function mapFor<K extends WaitMapName | KeyMapName>(m: Measures, name: K): Measures[K] {
+  const had = m[name];
+  if (had !== NO_ENTRIES) return had;
+  const fresh = new Map() as Measures[K];
+  m[name] = fresh;
+  return fresh;
 }
 
 /** The bucket past MAX_THRESHOLD_S, so long waits still count without unbounded keys. */
@@ -156,8 +175,8 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
   switch (e.type) {
     case 'contact_created':
       m.created += 1;
-      bump(m.created_by_topic, e.topic ?? '');
-      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      bump(mapFor(m, 'created_by_topic'), e.topic ?? '');
+      if (e.customer_id) bump(mapFor(m, 'customers_active'), e.customer_id);
       break;
     case 'queued':
       m.queued += 1;
@@ -169,15 +188,15 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       const w = e.wait_ms ?? 0;
       m.answered += 1;
       m.answered_wait_ms += w;
-      bump(m.answered_wait_ceil_s, ceilSeconds(w));
+      bump(mapFor(m, 'answered_wait_ceil_s'), ceilSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
       break;
     }
     case 'abandoned': {
       const w = e.wait_ms ?? 0;
       m.abandoned_all += 1;
-      bump(m.abandoned_wait_ceil_s, ceilSeconds(w));
-      bump(m.abandoned_wait_floor_s, floorSeconds(w));
+      bump(mapFor(m, 'abandoned_wait_ceil_s'), ceilSeconds(w));
+      bump(mapFor(m, 'abandoned_wait_floor_s'), floorSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
       break;
     }
@@ -189,15 +208,15 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
         if (e.first_response === true) {
           m.first_response_n += 1;
           m.first_response_ms += e.response_ms;
-          bump(m.first_response_log, durationBucket(e.response_ms));
+          bump(mapFor(m, 'first_response_log'), durationBucket(e.response_ms));
         }
       }
       break;
     case 'transferred':
-      bump(m.transferred_contacts, e.contact_id);
+      bump(mapFor(m, 'transferred_contacts'), e.contact_id);
       break;
     case 'escalated':
-      bump(m.escalated_contacts, e.contact_id);
+      bump(mapFor(m, 'escalated_contacts'), e.contact_id);
       break;
     case 'contact_ended':
       if (e.talk_ms !== null) {
@@ -220,11 +239,11 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       break;
     case 'resolved':
       m.resolved += 1;
-      if (e.resolution_code !== null) bump(m.resolved_by_topic_code, topicCodeKey(e.topic ?? '', e.resolution_code));
+      if (e.resolution_code !== null) bump(mapFor(m, 'resolved_by_topic_code'), topicCodeKey(e.topic ?? '', e.resolution_code));
       if (e.resolution_ms !== null) {
         m.resolution_n += 1;
         m.resolution_ms += e.resolution_ms;
-        bump(m.resolution_log, durationBucket(e.resolution_ms));
+        bump(mapFor(m, 'resolution_log'), durationBucket(e.resolution_ms));
       }
       break;
     case 'reopened':
@@ -262,25 +281,26 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       if (prev !== null && prev !== 'offline' && e.previous_state_ms !== null) {
         m[STATE_COLUMN[prev]] += e.previous_state_ms;
         const team = e.team_id ?? '';
-        m.staffed_ms_by_team.set(team, (m.staffed_ms_by_team.get(team) ?? 0) + e.previous_state_ms);
+        const staffed = mapFor(m, 'staffed_ms_by_team');
+        staffed.set(team, (staffed.get(team) ?? 0) + e.previous_state_ms);
       }
       break;
     }
     case 'kb_article_viewed':
       m.kb_views += 1;
-      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      if (e.customer_id) bump(mapFor(m, 'customers_active'), e.customer_id);
       break;
     case 'self_service_resolved':
       m.self_service += 1;
-      if (e.customer_id) bump(m.customers_active, e.customer_id);
+      if (e.customer_id) bump(mapFor(m, 'customers_active'), e.customer_id);
       break;
     case 'customer_business_event': {
       const c = e.customer_id;
       if (c) {
-        bump(m.customers_active, c);
-        if (e.business_kind === 'purchase') bump(m.customer_purchases, c);
-        else if (e.business_kind === 'churned') bump(m.customers_churned, c);
-        else if (e.business_kind === 'referred') bump(m.customers_referred, c);
+        bump(mapFor(m, 'customers_active'), c);
+        if (e.business_kind === 'purchase') bump(mapFor(m, 'customer_purchases'), c);
+        else if (e.business_kind === 'churned') bump(mapFor(m, 'customers_churned'), c);
+        else if (e.business_kind === 'referred') bump(mapFor(m, 'customers_referred'), c);
       }
       if (e.business_kind === 'purchase') m.net_revenue_minor += e.amount_minor ?? 0;
       else if (e.business_kind === 'return') m.net_revenue_minor -= e.amount_minor ?? 0;
@@ -300,12 +320,12 @@ export function feedsAggregates(e: ContactEvent): boolean {
 export function mergeMeasures(into: Measures, from: Measures): void {
   const dst = into as unknown as Record<string, number | Map<unknown, number>>;
   const src = from as unknown as Record<string, number | Map<unknown, number>>;
-  for (const c of AGGREGATE_COLUMNS) {
-    if (c.kind === 'sum' || c.kind === 'fsum') (dst[c.name] as number) += src[c.name] as number;
-    else if (c.kind === 'max') dst[c.name] = Math.max(dst[c.name] as number, src[c.name] as number);
-    else {
-      const d = dst[c.name] as Map<unknown, number>;
-      for (const [k, v] of src[c.name] as Map<unknown, number>) d.set(k, (d.get(k) ?? 0) + v);
-    }
+  for (const name of SUM_COLUMNS) (dst[name] as number) += src[name] as number;
+  for (const name of MAX_COLUMNS) dst[name] = Math.max(dst[name] as number, src[name] as number);
+  for (const name of MAP_COLUMNS) {
+    const m = src[name] as Map<unknown, number>;
+    if (m.size === 0) continue;
+    const d = mapFor(into, name as WaitMapName | KeyMapName) as Map<unknown, number>;
+    for (const [k, v] of m) d.set(k, (d.get(k) ?? 0) + v);
   }
 }

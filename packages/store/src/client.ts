@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 /** Where ClickHouse is: in this process (chDB over a data directory) or a server over HTTP. */
@@ -38,6 +39,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
   const { createChdbConnection } = await import('chdb/connection');
   const connection = createChdbConnection({ path: target.path });
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
+  passTabSeparatedThrough(client, connection.chdb.rawInsert);
   return { client, target, close: () => client.close() };
 }
 
@@ -56,4 +58,27 @@ export function storeTargetFromEnv(
     };
   }
   return { kind: 'embedded', path: join(stateDir, 'chdb') };
+}
+
+type RawInsert = (params: { table: string; values: Buffer; format: 'TSV'; columns?: readonly string[]; settings?: Record<string, string | number | boolean> }) => Promise<unknown>;
+
+/**
+ * Embedded, a TabSeparated insert goes to chDB as the bytes it is: @clickhouse/client's path
+ * through chDB turns the body into a string and the statement into one SQL text the engine
+ * parses whole, which costs about three times the insert itself (measured: 35,000 rows of
+ * kpi_agg_1m, 43 µs a row against 13 µs raw). Every other insert keeps the client's path.
+ * The client object stays the one everything uses (and tests wrap), only its insert changes.
+ */
+function passTabSeparatedThrough(client: ClickHouseClient, raw: RawInsert): void {
+  const insert = client.insert.bind(client);
+  client.insert = (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+    if (params.format !== 'TabSeparated' || !(params.values instanceof Readable)) return insert(params);
+    const chunks: Buffer[] = [];
+    for await (const chunk of params.values) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    const values = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const settings = Object.fromEntries(Object.entries(params.clickhouse_settings ?? {}).map(([k, v]) => [k, String(v)]));
+    const columns = Array.isArray(params.columns) ? params.columns : undefined;
+    if (values.length > 0) await raw({ table: params.table, values, format: 'TSV', columns, settings });
+    return { executed: true, query_id: '', response_headers: {}, summary: undefined };
+  }) as ClickHouseClient['insert'];
 }

@@ -95,6 +95,31 @@ export class Aggregator {
       name: 'switchboard_aggregator_insert_rows_total', help: 'Rows inserted into ClickHouse, by table', labelNames: ['table'], registers,
       collect() { this.reset(); for (const [table, n] of stats.rows) this.inc({ table }, n); },
     });
+    new Counter({
+      name: 'switchboard_aggregator_lookups_total', help: 'ClickHouse lookups (SELECTs) of the write path, by table', labelNames: ['table'], registers,
+      collect() { this.reset(); for (const [table, l] of stats.lookups) this.inc({ table }, l.n); },
+    });
+    // What ClickHouse did, read from its own system tables at most every 5 s (a scrape must
+    // not cost a query each): active parts by table, and its counters of parts and merges.
+    const store = deps.store.client;
+    let storeSnapshot: { at: number; parts: [string, number][]; events: [string, number][] } | null = null;
+    const snapshot = async () => {
+      if (storeSnapshot && Date.now() - storeSnapshot.at < 5000) return storeSnapshot;
+      const [parts, events] = await Promise.all([
+        store.query({ query: 'SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table', format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
+        store.query({ query: `SELECT event, value FROM system.events WHERE event IN ('InsertQuery', 'SelectQuery', 'InsertedRows', 'InsertedCompactParts', 'InsertedWideParts', 'Merge', 'MergedRows')`, format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
+      ]);
+      storeSnapshot = { at: Date.now(), parts: parts.map(([t, n]) => [t, Number(n)]), events: events.map(([e, v]) => [e, Number(v)]) };
+      return storeSnapshot;
+    };
+    new Gauge({
+      name: 'switchboard_store_parts_active', help: 'Active data parts of each table (ClickHouse system.parts; refreshed at most every 5 s)', labelNames: ['table'], registers,
+      async collect() { this.reset(); for (const [table, n] of (await snapshot().catch(() => null))?.parts ?? []) this.set({ table }, n); },
+    });
+    new Gauge({
+      name: 'switchboard_store_profile_events', help: 'ClickHouse counters since the engine started (system.events: queries, inserted rows and parts, merges; refreshed at most every 5 s)', labelNames: ['event'], registers,
+      async collect() { this.reset(); for (const [event, v] of (await snapshot().catch(() => null))?.events ?? []) this.set({ event }, v); },
+    });
     this.flushes = new Counter({ name: 'switchboard_aggregator_flushes_total', help: 'Combined batches written (one per flush, for all owned partitions)', registers });
     this.rowsWritten = new Counter({ name: 'switchboard_aggregator_rows_written_total', help: '1-minute aggregate rows written', registers });
     // the backpressure bound: at most flushEvents over all partitions (see BatchConsumer)

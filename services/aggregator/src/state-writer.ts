@@ -79,15 +79,19 @@ export function newer(a: { ver: number; event_id: string }, b: { ver: number; ev
   return a.ver !== b.ver ? a.ver > b.ver : a.event_id > b.event_id;
 }
 
+const NONE: ContactStateRow[] = [];
+
 /** The state rows an event yields (none, one, or one per machine: `resolved` ends the queue flow and the ticket). */
 export function contactStateRows(e: ContactEvent): ContactStateRow[] {
-  const out: ContactStateRow[] = [];
-  const base = { tenant_id: e.tenant_id, contact_id: e.contact_id, since: e.occurred_at, queue_id: e.queue_id ?? '', team_id: e.team_id ?? '', channel: e.channel, event_id: e.event_id };
   const q = CONTACT_TRANSITIONS[e.type];
-  if (q) out.push({ ...base, kind: 'queue', state: q.state, ver: e.occurred_at * TIE_SLOTS + q.rank });
   const t = TICKET_TRANSITIONS[e.type];
-  if (t) out.push({ ...base, kind: 'ticket', state: t.state, ver: e.occurred_at * TIE_SLOTS + t.rank });
-  return out;
+  if (!q && !t) return NONE;
+  const row = (kind: ContactMachine, state: ContactStateName, rank: number): ContactStateRow => ({
+    tenant_id: e.tenant_id, kind, contact_id: e.contact_id, ver: e.occurred_at * TIE_SLOTS + rank, state,
+    since: e.occurred_at, queue_id: e.queue_id ?? '', team_id: e.team_id ?? '', channel: e.channel, event_id: e.event_id,
+  });
+  if (q && t) return [row('queue', q.state, q.rank), row('ticket', t.state, t.rank)];
+  return q ? [row('queue', q.state, q.rank)] : [row('ticket', t!.state, t!.rank)];
 }
 
 /**
@@ -133,21 +137,20 @@ export class StateWriter {
 
   async write(events: Iterable<ContactEvent>, dedupToken: string): Promise<{ contacts: number; agents: number }> {
     const { contacts, agents } = foldStateRows(events);
+    const str = tsvString;
     if (contacts.length > 0) {
-      await this.insert('contact_state', dedupToken, contacts.map((r) => [r.tenant_id, r.kind, r.contact_id, r.ver, r.state, r.since, r.queue_id, r.team_id, r.channel, r.event_id]),
-        ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id']);
+      await this.insert('contact_state', dedupToken, ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'],
+        contacts.map((r) => `${str(r.tenant_id)}\t${r.kind}\t${str(r.contact_id)}\t${r.ver}\t${r.state}\t${tsvTime64(r.since)}\t${str(r.queue_id)}\t${str(r.team_id)}\t${str(r.channel)}\t${str(r.event_id)}`));
     }
     if (agents.length > 0) {
-      await this.insert('agent_state', dedupToken, agents.map((r) => [r.tenant_id, r.agent_id, r.ver, r.state, r.since, r.queue_id, r.team_id, r.channel, r.event_id]),
-        ['tenant_id', 'agent_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id']);
+      await this.insert('agent_state', dedupToken, ['tenant_id', 'agent_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'],
+        agents.map((r) => `${str(r.tenant_id)}\t${str(r.agent_id)}\t${r.ver}\t${r.state}\t${tsvTime64(r.since)}\t${str(r.queue_id)}\t${str(r.team_id)}\t${str(r.channel)}\t${str(r.event_id)}`));
     }
     return { contacts: contacts.length, agents: agents.length };
   }
 
-  private async insert(table: string, token: string, values: (string | number)[][], columns: [string, ...string[]]): Promise<void> {
-    const since = columns.indexOf('since');
-    const rows = values.map((v) => v.map((x, i) => (i === since ? tsvTime64(x as number) : typeof x === 'number' ? String(x) : tsvString(x))).join('	'));
-    // one block under a token derived from the batch's, so the token covers the whole batch
+  /** One block under a token derived from the batch's, so the token covers the whole batch. */
+  private async insert(table: string, token: string, columns: string[], rows: string[]): Promise<void> {
     await tokenedInsert(this.client, { table, columns, rows, token: `${token}:${table}` }, this.stats);
   }
 }

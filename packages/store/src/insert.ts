@@ -55,6 +55,7 @@ export class InsertStats {
  */
 export async function tokenedInsert(client: ClickHouseClient, ins: TokenedInsert, stats?: InsertStats): Promise<void> {
   if (ins.rows.length === 0) return;
+  // one joined string, encoded once (measured faster than writing row by row into a buffer)
   const body = Buffer.from(`${ins.rows.join('\n')}\n`);
   const t0 = performance.now();
   await client.insert({

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
-import { feedsAggregates } from '@switchboard/kpi';
+import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
 import { InsertStats, type Store } from '@switchboard/store';
 import type { Component } from '@switchboard/service-kit';
@@ -168,10 +168,11 @@ export class Aggregator {
     await this.ledger.record(fresh, batch.token);
     const counted = fresh.filter(feedsAggregates);
     const rows = aggregateMinuteRows(counted);
+    const byQueue = aggregateMinuteRows(counted, QUEUE_DIMENSIONS);
     // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token
     await this.stateWriter.write(fresh, batch.token);
     await this.fcrFacts.write(fresh, batch.token);
-    await this.writer.write(rows, batch.token);
+    await this.writer.write(rows, batch.token, byQueue);
     end();
     this.flushes.inc();
     this.rowsWritten.inc(rows.length);

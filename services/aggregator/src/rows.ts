@@ -9,17 +9,21 @@ export interface AggregateRow {
   measures: Measures;
 }
 
-/** Folds events into 1-minute rows by (tenant, event-time window, dimensions). Deterministic for a given event order. */
-export function aggregateMinuteRows(events: Iterable<ContactEvent>): AggregateRow[] {
+/**
+ * Folds events into 1-minute rows by (tenant, event-time window, dimensions). Deterministic for
+ * a given event order. `keyDims`: the dimensions that key a row (all of them by default; the
+ * kpi_queue_* tables' rows are keyed by every dimension but the agent, which is then '').
+ */
+export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): AggregateRow[] {
   const rows = new Map<string, AggregateRow>();
   for (const e of events) {
     const bucket = windowStart(e.occurred_at, '1m');
     let key = `${e.tenant_id}\u0001${bucket}`;
-    for (const d of DIMENSIONS) key += `\u0001${dimValue(e, d)}`;
+    for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
     let row = rows.get(key);
     if (!row) {
       const dims = {} as AggregateRow['dims'];
-      for (const d of DIMENSIONS) dims[d] = dimValue(e, d);
+      for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
       row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
       rows.set(key, row);
     }

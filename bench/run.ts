@@ -272,7 +272,8 @@ async function main() {
   const inserts = delta('switchboard_aggregator_inserts_total', 'table');
   const lookups = delta('switchboard_aggregator_lookups_total', 'table');
   const events = new Map(delta('switchboard_store_profile_events', 'event'));
-  const gc = (m1.get('switchboard_nodejs_gc_duration_seconds_sum') ?? 0) - (m0.get('switchboard_nodejs_gc_duration_seconds_sum') ?? 0);
+  const gcSum = (m: Map<string, number>) => [...labelled(m, 'switchboard_nodejs_gc_duration_seconds_sum', 'kind').values()].reduce((a, b) => a + b, 0);
+  const gc = gcSum(m1) - gcSum(m0);
   const mainCpu = threads1.main - threads0.main;
   const otherCpu = threads1.other - threads0.other;
   const statements = inserts.reduce((n, [, v]) => n + v, 0) + lookups.reduce((n, [, v]) => n + v, 0);

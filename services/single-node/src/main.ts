@@ -15,6 +15,9 @@ const env = parseEnv(
     /** events/s the built-in simulator sends; 0 runs without it */
     SIMULATOR_EPS: z.coerce.number().nonnegative().default(300),
     SIMULATOR_QUEUES: z.coerce.number().int().min(1).max(500).default(5),
+    /** the simulator sends what came due this often, one ingest request each; its own default,
+     *  every 50 ms, cost the node ~0.14 cores at 300 events/s (events now reach ingest ≤ 1 s late) */
+    SIMULATOR_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_TABLE: z.enum(['0', '1']).default('0'),
     LIVE_TABLE_INTERVAL_S: z.coerce.number().positive().default(5),
   }),
@@ -41,6 +44,7 @@ if (env.SIMULATOR_EPS > 0) {
       tenantId: env.DEFAULT_TENANT,
       eventsPerSecond: env.SIMULATOR_EPS,
       queueCount: env.SIMULATOR_QUEUES,
+      flushIntervalMs: env.SIMULATOR_FLUSH_MS,
       onError: (err, info) => log.warn({ err, ...info }, 'simulator batch failed'),
     },
     httpSink(url, env.DEFAULT_TENANT),

@@ -291,8 +291,7 @@ export class BatchConsumer {
     else if (take > 0) resolveOffset(fresh[take - 1]!.offset);
     else if (skipped !== null) resolveOffset(skipped);
     if (!isRunning() || isStale()) return;
-    const due = this.replays.size > 0 || held >= this.opts.flushEvents || (this.since > 0 && Date.now() - this.since >= this.opts.flushDelayMs);
-    if (due) {
+    if (this.due()) {
       // kafkajs heartbeats only between batches: a write longer than the session timeout
       // would otherwise get this member evicted mid-write, and its partitions replayed.
       const beat = setInterval(() => heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
@@ -319,18 +318,32 @@ export class BatchConsumer {
     this.timer = null;
   }
 
-  private flush(): Promise<void> {
-    const run = this.lock.catch(() => undefined).then(() => this.flushNow());
+  /**
+   * Queues a flush behind the one running. `force` (on stop) writes whatever is buffered;
+   * otherwise a queued flush that is no longer due when its turn comes (eachBatch of several
+   * partitions each asked for one while a write ran) only arms the timer, so a steady trickle
+   * of records is written once per flush interval, not once per partition.
+   */
+  private flush(force = false): Promise<void> {
+    const run = this.lock.catch(() => undefined).then(() => this.flushNow(force));
     this.lock = run;
     return run;
+  }
+
+  private due(): boolean {
+    return this.replays.size > 0 || this.bufferedRecords >= this.opts.flushEvents || (this.since > 0 && Date.now() - this.since >= this.opts.flushDelayMs);
   }
 
   private owned(generation: number): boolean {
     return !this.stopping && generation === this.generation;
   }
 
-  private async flushNow(): Promise<void> {
+  private async flushNow(force: boolean): Promise<void> {
     this.clearTimer();
+    if (!force && !this.due()) {
+      this.armTimer();
+      return;
+    }
     const generation = this.generation;
     // intents first: no record of a partition past its intent is written before the intent
     while (this.replays.size > 0 && this.owned(generation)) {
@@ -487,7 +500,7 @@ export class BatchConsumer {
    */
   async stop(): Promise<void> {
     this.draining = true;
-    await this.flush().catch((err) => this.log.warn({ err }, 'final flush failed; the next owner replays it'));
+    await this.flush(true).catch((err) => this.log.warn({ err }, 'final flush failed; the next owner replays it'));
     this.stopping = true;
     this.clearTimer();
     await this.consumer.disconnect();

@@ -54,8 +54,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
@@ -64,6 +63,7 @@ import { AGGREGATE_COLUMNS, STORED_TABLES, emptyMeasures, feedsAggregates, foldE
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { Engine, estimateEventsPerArrival } from '@switchboard/simulator';
 import type { TableTotals, PeerOptions } from './peer-engine';
+import { cpuSeconds, freePort, load, peakRssMiB, sleep } from './proc';
 
 const EVENTS = Number(process.env.BENCH_PEER_EVENTS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_PEER_ROUNDS ?? 2);
@@ -85,41 +85,10 @@ const TENANT = 'bench-peer';
 const DAY = 86_400_000;
 const CHUNK = 2000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-const load = () => loadavg().map((x) => +x.toFixed(2));
-
-/** Peak resident set (VmHWM) of a live process, in MiB. */
-function peakRssMiB(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /** CPU seconds by thread name (digits dropped: one entry per pool), live threads only. */
 function cpuByThread(pid: number | undefined): Record<string, number> {

@@ -14,13 +14,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createKafka, topicNames } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { openStore } from '@switchboard/store';
+import { freePort, load, percentile, sleep } from './proc';
 
 const EPS = Number(process.env.BENCH_EPS ?? 3000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
@@ -34,19 +34,6 @@ const FLUSH_MS = Number(process.env.AGGREGATOR_FLUSH_MS ?? 2000);
 const SESSION_TIMEOUT_MS = Number(process.env.AGGREGATOR_SESSION_TIMEOUT_MS ?? 30_000);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
-};
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-const load = () => loadavg().map((x) => +x.toFixed(2));
 const secs = (ms: number) => +(ms / 1000).toFixed(1);
 
 interface Aggregator {

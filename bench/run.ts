@@ -7,13 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os, { tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { makeEvent } from '@switchboard/events';
 import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
+import { cpuSeconds, freePort, load, peakRssMiB, percentile, sleep } from './proc';
 
 // 22k: the simulator paces a little under its target, and the goal is ≥ 20k sustained
 const EPS = Number(process.env.BENCH_EPS ?? 22_000);
@@ -28,18 +28,6 @@ const probeTenant = 'bench-probe';
 const log = pino({ level: 'warn' });
 const state = mkdtempSync(join(tmpdir(), 'sb-bench-'));
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
-};
 
 function spawnService(name: string, entry: string, env: Record<string, string>): ChildProcess {
   // A larger young generation: both processes allocate many short-lived objects per event,
@@ -53,28 +41,6 @@ function spawnService(name: string, entry: string, env: Record<string, string>):
   // never leave a load process behind, whichever way the bench ends
   process.on('exit', () => child.kill('SIGKILL'));
   return child;
-}
-
-/** Peak resident set (VmHWM) of a live process, in MiB. */
-function peakRssMiB(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 async function scrape(url: string): Promise<{ consumed: number; cpu: number }> {
@@ -309,7 +275,7 @@ async function main() {
     freshness_p99_ms: percentile(finite, 99),
     avg_cores_used: cores,
     peak_rss_mib: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])),
-    load_average: os.loadavg().map((x) => +x.toFixed(2)),
+    load_average: load(),
     write_path: writePath,
   };
   console.log('\nSwitchboard bench (simulator → Kafka → aggregator → ClickHouse → /v1/kpis)');

@@ -21,7 +21,7 @@ export type TenantResolver = (req: FastifyRequest) => RequestTenant;
 
 /**
  * Auth off (local single-node mode): the X-Tenant-Id header names the tenant, default `demo`
- * (SPEC §4).
+ * (README.md, "Using it").
  */
 export function headerTenantResolver(defaultTenant = 'demo'): TenantResolver {
   return (req) => {

@@ -18,7 +18,7 @@ import { loadCsvMapping } from './csv-mapping';
 
 const USAGE = `usage: backfill <file|dir>... --format <format> --tenant <tenant> [--rate <events/s>] [--mapping <csv mapping>] [--options <adapter options json|yaml>] [--restart] [--no-resume]
 formats:
-  ndjson   normalized contact events (SPEC §1 JSON form), one per line
+  ndjson   normalized contact events (the JSON form of POST /v1/events), one per line
   csv      rows mapped to contact events by --mapping (YAML or JSON)
 ${RECORD_FORMATS.map((f) => `  ${f.name.padEnd(8)} ${f.description}`).join('\n')}`;
 

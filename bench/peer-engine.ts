@@ -14,7 +14,7 @@
 // Lines meant for bench/peer.ts start with "PEER " followed by JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { AGGREGATE_COLUMNS, DIMENSIONS, DURATION_BUCKET_BASE, GRANULARITIES, MAX_THRESHOLD_S, QUEUE_DIMENSIONS, STORED_TABLES, TOPIC_CODE_SEPARATOR, type AggregateKind, type AggregateName, type Granularity } from '@switchboard/kpi';
-import { migrate, openStore, type Store } from '@switchboard/store';
+import { migrate, openStore, type Store } from '@switchboard/warehouse';
 
 export interface PeerOptions {
   dir: string;

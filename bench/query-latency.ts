@@ -27,13 +27,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { StateWriter, aggregateMinuteRows, toInsertRow, type AggregateRow } from '@switchboard/aggregator';
+import { StateWriter, aggregateMinuteRows, readKpiTable, toInsertRow, type AggregateRow } from '@switchboard/warehouse';
 import { DIMENSIONS, emptyMeasures, mergeMeasures, windowStart } from '@switchboard/kpi';
-import { createQuery, kpiSeriesJson, parseKpiQuery, readKpiTable } from '@switchboard/query';
+import { createQuery, kpiSeriesJson, parseKpiQuery } from '@switchboard/query';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
 import { defaultQueues, generateEvents } from '@switchboard/simulator';
-import { migrate, openStore } from '@switchboard/store';
-import type { Store } from '@switchboard/store';
+import { migrate, openStore } from '@switchboard/warehouse';
+import type { Store } from '@switchboard/warehouse';
 
 const QUEUES = Number(process.env.BENCH_QUERY_QUEUES ?? 50);
 const DAYS = Number(process.env.BENCH_QUERY_DAYS ?? 30);

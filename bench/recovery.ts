@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createKafka, topicNames } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { openStore } from '@switchboard/store';
+import { openStore } from '@switchboard/warehouse';
 import { freePort, load, percentile, sleep } from './proc';
 
 const EPS = Number(process.env.BENCH_EPS ?? 3000);

@@ -19,7 +19,7 @@ import { createKafka, topicNames, type BatchPart, type CombinedBatch } from '@sw
 
 type KafkaMessage = BatchPart['messages'][number];
 import { eventStream, estimateEventsPerArrival } from '@switchboard/simulator';
-import { migrate, openStore } from '@switchboard/store';
+import { migrate, openStore } from '@switchboard/warehouse';
 
 const EVENTS = Number(process.env.BENCH_WP_EVENTS ?? 200_000);
 const EPS = Number(process.env.BENCH_WP_EPS ?? 20_000);

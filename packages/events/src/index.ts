@@ -1,6 +1,27 @@
-export * from './types';
-export * from './codec';
-export * from './schema';
-export * from './fingerprint';
-export * from './validate';
-export * from './compat';
+// The ContactEvent: its TypeScript shape and vocabularies, the Avro codec every Kafka message
+// goes through, and the validation ingest and the adapters run on incoming events. Schema
+// loading, fingerprints and compatibility checks stay internal to this package.
+
+// the event and its vocabularies
+export {
+  AGENT_STATES,
+  BUSINESS_KINDS,
+  CHANNELS,
+  EVENT_TYPES,
+  SURVEY_KINDS,
+  makeEvent,
+  type AgentState,
+  type BusinessKind,
+  type Channel,
+  type ContactEvent,
+  type ContactEventInit,
+  type Direction,
+  type EventType,
+  type SurveyKind,
+} from './types';
+
+// the wire codec
+export { ContactEventCodec, DecodeError } from './codec';
+
+// validation
+export { JSON_EVENT_FIELDS, semanticProblems, validateEvent, type FieldError } from './validate';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
-import { ContactEventCodec, DecodeError, loadSchemaVersions, makeEvent, rabinFingerprint64, canonicalForm } from '../src';
+import { ContactEventCodec, DecodeError, makeEvent } from '../src';
+import { rabinFingerprint64 } from '../src/fingerprint';
+import { canonicalForm, loadSchemaVersions } from '../src/schema';
 
 const answered = makeEvent({
   event_id: 'amzn:ctr:9f1c:answered', tenant_id: 'acme', contact_id: '9f1c', type: 'answered',

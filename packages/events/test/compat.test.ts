@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
-import { checkCompatibility, loadSchemaVersions, type SchemaVersion } from '../src';
+import { checkCompatibility } from '../src/compat';
+import { loadSchemaVersions, type SchemaVersion } from '../src/schema';
 
 const versions = loadSchemaVersions();
 const evolve = (edit: (schema: { fields: Record<string, unknown>[] }) => void): SchemaVersion => {

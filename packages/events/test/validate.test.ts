@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
-import { JSON_EVENT_FIELDS, NULLABLE_FIELDS, loadSchemaVersions, validateEvent } from '../src';
+import { JSON_EVENT_FIELDS, validateEvent } from '../src';
+import { loadSchemaVersions } from '../src/schema';
+import { NULLABLE_FIELDS } from '../src/types';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const ctx = { defaultTenant: 'demo', now: NOW };

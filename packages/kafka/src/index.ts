@@ -1,5 +1,16 @@
-export * from './client';
-export * from './topics';
-export * from './producer';
-export * from './consumer';
-export * from './dlq';
+// Kafka for Switchboard's services: the client, the topic names and their creation, the event
+// publisher, the exactly-once batch consumer the aggregator runs on, and the dead-letter
+// publisher for events that cannot be processed.
+
+// client and topics
+export { createKafka } from './client';
+export { ensureTopics, topicNames, type Topics } from './topics';
+
+// publishing events
+export { BrokerUnavailableError, EventPublisher, eventKey } from './producer';
+
+// consuming in batches
+export { BatchConsumer, type BatchPart, type CombinedBatch } from './consumer';
+
+// dead letters
+export { DeadLetterPublisher, type DeadLetter, type RawDeadLetter, type RawDeadLetterPublisher } from './dlq';

@@ -1,9 +1,46 @@
-export * from './dimensions';
-export * from './windows';
-export * from './options';
-export * from './aggregates';
-export * from './quantities';
-export * from './catalogue';
-export * from './reference';
-export * from './top-topics';
-export * from './storage';
+// The KPI model: dimensions and time windows, the aggregate columns every event folds into, the
+// quantities and catalogue of KPIs computed from them, the tables they are stored in, and a
+// reference implementation that computes KPIs straight from events (for tests and benches).
+
+// dimensions and windows
+export { DIMENSIONS, dimValue, type Dimension } from './dimensions';
+export {
+  GRANULARITIES,
+  GRANULARITY_IDS,
+  granularityMs,
+  isTimeZone,
+  isZonedGrain,
+  windowStart,
+  zonedWindowEnd,
+  zonedWindowStart,
+  zonedWindowStarts,
+  type Granularity,
+} from './windows';
+
+// options
+export { DEFAULT_OPTIONS, MAX_THRESHOLD_S, kpiOptionsSchema, type KpiOptions } from './options';
+
+// aggregates: the measures each event folds into
+export {
+  AGGREGATE_COLUMNS,
+  DURATION_BUCKET_BASE,
+  TOPIC_CODE_SEPARATOR,
+  emptyMeasures,
+  feedsAggregates,
+  foldEvent,
+  mergeMeasures,
+  type AggregateKind,
+  type AggregateName,
+  type Measures,
+} from './aggregates';
+
+// quantities and the KPI catalogue
+export { isHistoryQuantity, quantityKey, type Quantity } from './quantities';
+export { KPIS, KPI_BY_ID, KPI_IDS, requiredQuantities, type KpiDefinition } from './catalogue';
+export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
+
+// stored tables
+export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, storedSource } from './storage';
+
+// reference computation from events
+export { referenceSeries, type Series } from './reference';

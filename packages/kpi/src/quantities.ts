@@ -22,7 +22,7 @@ export type Quantity =
   | { kind: 'keysWeighted'; column: KeyMapName; weights: Readonly<Record<string, number>>; otherwise: number }
   /**
    * History quantities: they need events outside the window, so the reader answers them from
-   * more than the window's row (see services/query/src/history-reader.ts).
+   * more than the window's row (see packages/warehouse/src/history-reader.ts).
    * `runningTotal`: Σ of a sum column over all windows up to the end of this one.
    */
   | { kind: 'runningTotal'; column: ScalarName }

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
 import {
-  DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, computeKpi, emptyMeasures, evalQuantity, foldEvent, kpiOptionsSchema, mergeMeasures,
-  rankTopics, referenceMetric, referenceSeries, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
+  DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, emptyMeasures, foldEvent, kpiOptionsSchema, mergeMeasures,
+  rankTopics, referenceSeries, requiredQuantities, windowStart, type Granularity, type KpiOptions, type Measures,
 } from '../src';
+import { computeKpi } from '../src/catalogue';
+import { evalQuantity } from '../src/quantities';
+import { referenceMetric } from '../src/reference';
 
 // Hand-made cases for the windowed catalogue beyond the first release. Every value is read
 // both ways — folded into stored measures (also split into 1-minute rows and merged, as the

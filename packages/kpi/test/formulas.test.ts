@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
 import {
-  DEFAULT_OPTIONS, KPIS, KPI_BY_ID, computeKpi, emptyMeasures, evalQuantity, foldEvent, kpiOptionsSchema,
-  quantityKey, referenceMetric, requiredQuantities, windowStart, windowStarts, type KpiOptions,
+  DEFAULT_OPTIONS, KPIS, KPI_BY_ID, emptyMeasures, foldEvent, kpiOptionsSchema,
+  quantityKey, requiredQuantities, windowStart, type KpiOptions,
 } from '../src';
+import { computeKpi } from '../src/catalogue';
+import { evalQuantity } from '../src/quantities';
+import { referenceMetric } from '../src/reference';
+import { windowStarts } from '../src/windows';
 
 let n = 0;
 const T0 = Date.parse('2026-11-22T10:00:00Z');

@@ -1,7 +1,26 @@
-export * from './logger';
-export * from './metrics';
-export * from './http';
-export * from './lifecycle';
-export * from './config';
-export * from './tenant';
-export * from './runtime';
+// What every Switchboard service process shares: logging, Prometheus metrics, the HTTP server,
+// the component lifecycle, env parsing with the common settings, and tenant resolution (header
+// or API key) for requests.
+
+// logging and metrics
+export { createLogger } from './logger';
+export { createMetricsRegistry } from './metrics';
+
+// HTTP and lifecycle
+export { HttpServer } from './http';
+export { Lifecycle, type Component } from './lifecycle';
+
+// configuration
+export { REPO_ROOT, parseEnv, portSchema, stateDirSchema } from './config';
+export { commonEnvSchema } from './runtime';
+
+// tenants and API keys
+export {
+  HttpError,
+  apiKeyTenantResolver,
+  hashApiKey,
+  headerTenantResolver,
+  newApiKey,
+  tenantResolverFromEnv,
+  type TenantResolver,
+} from './tenant';

@@ -1,3 +1,11 @@
-export * from './env';
-export * from './series';
-export * from './processes';
+// Test helpers shared across the monorepo: a ClickHouse to test against, service processes
+// spawned for drills (with consumer lag), and a readable diff of KPI series.
+
+// test environment
+export { resolveClickHouse, type ResolvedClickHouse } from './env';
+
+// service processes
+export { consumerLag, isAlive, outputTail, spawnService, type ServiceProcess } from './processes';
+
+// comparing KPI series
+export { differences } from './series';

@@ -4,14 +4,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
-import { InsertStats, type Store } from '@switchboard/store';
+import { EventLedger, FcrFactWriter, InsertStats, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
 import type { Component } from '@switchboard/service-kit';
-import { aggregateMinuteRows } from './rows';
 import { screenMessage, type ScreenPolicy } from './screen';
-import { KpiWriter } from './writer';
-import { EventLedger, LOOKUP_CHUNK } from './event-ledger';
-import { StateWriter } from './state-writer';
-import { FcrFactWriter } from './fcr-facts';
 
 export interface AggregatorConfig extends ScreenPolicy {
   groupId: string;

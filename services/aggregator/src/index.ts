@@ -1,9 +1,5 @@
-export * from './aggregator';
-export * from './config';
-export * from './rows';
-export * from './screen';
-export * from './writer';
-export * from './state-writer';
-export * from './event-ledger';
-export * from './dlq-tools';
-export * from './fcr-facts';
+// The aggregator service's public surface: the component a process runs, its config, and the
+// dead-letter tools the CLI and the single-node composition use.
+export { Aggregator, type AggregatorConfig, type AggregatorDeps } from './aggregator';
+export { aggregatorConfig, aggregatorEnvSchema } from './config';
+export { readDlq, replayDlq, type DeadLetterRecord } from './dlq-tools';

@@ -2,7 +2,7 @@
 // share the partitions through the consumer group. `tsx services/aggregator/src/main.ts`
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv } from '@switchboard/service-kit';
-import { StoreComponent, storeTargetFromEnv } from '@switchboard/store';
+import { StoreComponent, storeTargetFromEnv } from '@switchboard/warehouse';
 import { Aggregator } from './aggregator';
 import { aggregatorConfig, aggregatorEnvSchema } from './config';
 

@@ -9,9 +9,8 @@ import pino from 'pino';
 import type { ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
-import { readKpis } from '@switchboard/query';
+import { openStore, readKpis } from '@switchboard/warehouse';
 import { generateEvents } from '@switchboard/simulator';
-import { openStore } from '@switchboard/store';
 import { consumerLag, differences, outputTail, spawnService } from '@switchboard/testkit';
 
 // Backpressure drill: the aggregator as its own process (its memory is its own) while a

@@ -9,9 +9,8 @@ import { Registry } from 'prom-client';
 import type { ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
-import { readKpis } from '@switchboard/query';
+import { migrate, openStore, readKpis, type Store } from '@switchboard/warehouse';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore, type Store } from '@switchboard/store';
 import { differences } from '@switchboard/testkit';
 import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '../src';
 

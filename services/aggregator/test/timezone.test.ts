@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, feedsAggregates, referenceSeries, zonedWindowStarts, type Dimension, type Granularity } from '@switchboard/kpi';
-import { readKpis } from '@switchboard/query';
+import { aggregateMinuteRows, FcrFactWriter, KpiWriter, migrate, openStore, readKpis, type Store } from '@switchboard/warehouse';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore, type Store } from '@switchboard/store';
 import { differences } from '@switchboard/testkit';
-import { FcrFactWriter, KpiWriter, aggregateMinuteRows } from '../src';
+
 
 // Windows in a requested IANA time zone (and top_topics, whose previous window is zoned too), through the store and the reader, across both DST
 // changes of 2026 in New York (Mar 8: a 23-hour day; Nov 1: a 25-hour day) and in a zone with

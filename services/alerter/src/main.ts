@@ -2,7 +2,7 @@
 // webhooks. Replicas elect one evaluator through a Kafka consumer group. `tsx services/alerter/src/main.ts`
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
-import { StoreComponent, storeTargetFromEnv } from '@switchboard/store';
+import { StoreComponent, storeTargetFromEnv } from '@switchboard/warehouse';
 import { alerterConfig, alerterEnvSchema } from './config';
 import { createAlerter } from './service';
 

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
-import type { Store } from '@switchboard/store';
+import type { Store } from '@switchboard/warehouse';
 import { Alerter, type AlerterConfig } from './alerter';
 import { registerAlerterRoutes } from './routes';
 import { registerTargetRoutes } from './targets';

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, type Granularity, type KpiOptions } from '@switchboard/kpi';
-import { MAX_WINDOWS, readKpis } from '@switchboard/query';
+import { MAX_WINDOWS, readKpis } from '@switchboard/warehouse';
 import type { TenantResolver } from '@switchboard/service-kit';
 import { durationSchema, parseDuration } from './duration';
 import { ID_RE, breaches, type FieldProblem } from './rules';

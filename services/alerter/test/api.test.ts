@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { KpiWriter, aggregateMinuteRows } from '@switchboard/aggregator';
+import { aggregateMinuteRows, KpiWriter, migrate, openStore, type Store } from '@switchboard/warehouse';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
 import { createKafka } from '@switchboard/kafka';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
-import { migrate, openStore, type Store } from '@switchboard/store';
-import { createAlerter, goalProgress, loadRulesFile, type Alerter } from '../src';
+import { createAlerter, type Alerter } from '../src';
+import { loadRulesFile } from '../src/alerter';
+import { goalProgress } from '../src/targets';
 
 // The HTTP API over embedded chDB (one data directory for this file's process). No component is
 // started: rules, targets and goals live in the store and need neither Kafka nor leadership.

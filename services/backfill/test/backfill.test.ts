@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ContactEvent } from '@switchboard/events';
 import type { RawDeadLetter } from '@switchboard/kafka';
-import { CheckpointStore, RateLimiter, backfill, csvMappingSchema, csvRowToEvent, splitConcatenatedJson, type BackfillSink } from '../src';
+import { backfill } from '../src';
+import type { BackfillSink } from '../src/backfill';
+import { CheckpointStore } from '../src/checkpoint';
+import { csvMappingSchema, csvRowToEvent } from '../src/csv-mapping';
+import { RateLimiter } from '../src/rate';
+import { splitConcatenatedJson } from '../src/records';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-backfill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
-export * from './body';
-export * from './routes';
-export * from './service';
-export * from './adapter-routes';
-export * from './adapter-credentials';
+// The ingest service's public surface: the service single-node runs (event and adapter routes
+// publishing to Kafka) and its config.
+
+// the service and its config
+export { createIngest, ingestConfig, ingestEnvSchema } from './service';

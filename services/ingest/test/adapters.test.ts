@@ -9,7 +9,8 @@ import { remapDeadLetter } from '@switchboard/backfill';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, apiKeyTenantResolver, createMetricsRegistry, hashApiKey, headerTenantResolver, type TenantResolver } from '@switchboard/service-kit';
-import { createIngest, type AdapterCredential } from '../src';
+import { createIngest } from '../src';
+import type { AdapterCredential } from '../src/adapter-credentials';
 
 // POST /v1/adapters/{vendor} on the real broker: the tenant comes from the vendor credential,
 // what the adapter maps is published as Avro, and what it cannot map is dead-lettered with the

@@ -1,7 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isHistoryQuantity, requiredQuantities, zonedWindowEnd, zonedWindowStarts } from '@switchboard/kpi';
-import type { KpiQuery } from './params';
-import { readKpiTable, windowSource, type KpiTable } from './kpi-reader';
+import { activeParts, partsFingerprint, partsOverlapping, readKpiTable, windowSource, type KpiQuery, type KpiTable } from '@switchboard/warehouse';
 import { chunkOf, emptyWindowValues, kpiAnswerParts, type KpiChunk, type KpiFormat } from './kpi-json';
 
 const DAY = 86_400_000;
@@ -17,13 +16,6 @@ interface Span {
   windows: number[];
   start: number;
   end: number;
-}
-
-interface Part {
-  name: string;
-  /** the part's min and max of `bucket` (epoch s); both 0 when the part does not say */
-  lo: number;
-  hi: number;
 }
 
 interface Entry {
@@ -72,10 +64,10 @@ export class KpiChunkCache {
     const tz = q.tz ?? 'UTC';
     const spans = daySpans(zonedWindowStarts(q.from, q.to, q.granularity, tz), (w) => zonedWindowEnd(w, q.granularity, tz));
     // before any row is read: what is kept stays valid only if these parts are all there are
-    const parts = await this.activeParts(windowSource(q, tz).table);
+    const parts = await activeParts(this.client, [windowSource(q, tz).table]);
     const base = `${tenant}\u0000${queryKey(q)}`;
     const keys = spans.map((s) => `${base}\u0000${s.start}\u0000${s.windows.length}`);
-    const seen = spans.map((s) => partsOver(parts, s));
+    const seen = spans.map((s) => partsFingerprint(partsOverlapping(parts, s.start, s.end)));
     const chunks: (KpiChunk | undefined)[] = keys.map((key, i) => {
       const e = this.entries.get(key);
       if (!e || e.parts !== seen[i]) return undefined;
@@ -160,22 +152,6 @@ export class KpiChunkCache {
     }
   }
 
-  private async activeParts(table: string): Promise<Part[]> {
-    const rs = await this.client.query({
-      query: `SELECT name, toUInt32(min_time) AS lo, toUInt32(max_time) AS hi FROM system.parts
-              WHERE database = currentDatabase() AND table = {table:String} AND active`,
-      query_params: { table },
-      format: 'JSONCompactEachRow',
-    });
-    return (await rs.json<[string, number, number]>()).map(([name, lo, hi]) => ({ name, lo: Number(lo), hi: Number(hi) }));
-  }
-}
-
-/** The parts whose rows may fall in the span, as one string (a part without a range: always). */
-function partsOver(parts: Part[], s: Span): string {
-  const from = s.start / 1000;
-  const to = s.end / 1000;
-  return parts.filter((p) => (p.lo === 0 && p.hi === 0) || (p.lo < to && p.hi >= from)).map((p) => p.name).sort().join(',');
 }
 
 /** Windows grouped by the UTC day they start on. */

@@ -1,5 +1,5 @@
 import { TOP_TOPICS_ID, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
-import type { KpiTable } from './kpi-reader';
+import type { KpiTable } from '@switchboard/warehouse';
 
 /** How a /v1/kpis answer lays out its values. */
 export const KPI_FORMATS = ['points', 'columns'] as const;

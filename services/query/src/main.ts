@@ -1,6 +1,6 @@
 // Standalone query service (scaled mode): ClickHouse → HTTP. `tsx services/query/src/main.ts`
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
-import { StoreComponent, storeTargetFromEnv } from '@switchboard/store';
+import { StoreComponent, storeTargetFromEnv } from '@switchboard/warehouse';
 import { createQuery } from './service';
 import { queryConfig, queryEnvSchema } from './config';
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { DIMENSIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema } from '@switchboard/kpi';
-import { MAX_WINDOWS } from './params';
+import { AGENT_STATES, MAX_WINDOWS, REALTIME_DIMENSIONS } from '@switchboard/warehouse';
 import { KPI_FORMATS } from './kpi-json';
-import { AGENT_STATES } from './realtime-reader';
-import { REALTIME_DIMENSIONS, realtimeParamsSchema } from './realtime-params';
+import { realtimeParamsSchema } from './realtime-params';
 
 // The OpenAPI 3.1 document of the query service, generated from the zod schemas and the KPI
 // catalogue the service itself validates with (zod v4's toJSONSchema emits JSON Schema

@@ -3,24 +3,11 @@ import {
   DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
+import { MAX_WINDOWS, type KpiQuery } from '@switchboard/warehouse';
 import { KPI_FORMATS, type KpiFormat } from './kpi-json';
 
-/** The most windows one series may have; past it the caller should pick a coarser grain. */
-export const MAX_WINDOWS = 20_000;
-
-export interface KpiQuery {
-  kpis: KpiDefinition[];
-  from: number;
-  to: number;
-  granularity: Granularity;
-  groupBy: Dimension[];
-  /** dimension → allowed values ('' stands for "none") */
-  filters: Partial<Record<Dimension, string[]>>;
-  options: KpiOptions;
-  /** IANA zone of 30m, 1h and 1d windows (UTC when absent) */
-  tz?: string;
-  /** top_topics asked for, listing this many topics */
-  topTopics?: number;
+/** A /v1/kpis request: the warehouse's query and the answer's layout. */
+export interface KpiRequest extends KpiQuery {
   /** the answer's layout (points when absent) */
   format?: KpiFormat;
 }
@@ -50,7 +37,7 @@ function parseTime(param: string, v: unknown, problems: ParamProblem[]): number 
 }
 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
-export function parseKpiQuery(raw: Record<string, unknown>): KpiQuery {
+export function parseKpiQuery(raw: Record<string, unknown>): KpiRequest {
   const problems: ParamProblem[] = [];
   const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', 'n', 'format', ...Object.keys(kpiOptionsSchema.shape)]);
   for (const k of Object.keys(raw)) {

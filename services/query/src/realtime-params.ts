@@ -1,13 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_LOOKBACK_H, MAX_LOOKBACK_H, REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from '@switchboard/warehouse';
 import { BadQuery, type ParamProblem } from './params';
-
-/** What /v1/realtime groups and filters by: the dimensions a state row carries. */
-export const REALTIME_DIMENSIONS = ['queue_id', 'team_id', 'channel'] as const;
-export type RealtimeDimension = (typeof REALTIME_DIMENSIONS)[number];
-
-/** The longest lookback: state rows expire after 35 days (migration 0009). */
-export const MAX_LOOKBACK_H = 720;
-export const DEFAULT_LOOKBACK_H = 168;
 
 /**
  * The scalar parameters of GET /v1/realtime (filters are `filter.<dimension>`, handled beside
@@ -27,14 +20,6 @@ export const realtimeParamsSchema = z.object({
     .default(DEFAULT_LOOKBACK_H),
 });
 
-export interface RealtimeQuery {
-  /** the server's clock when the request came: waits and ages are measured to it */
-  at: number;
-  lookbackH: number;
-  groupBy: RealtimeDimension[];
-  /** dimension → allowed values ('' stands for "none") */
-  filters: Partial<Record<RealtimeDimension, string[]>>;
-}
 
 /** Turns /v1/realtime query parameters into a typed query, or every problem found with them (BadQuery → 400). */
 export function parseRealtimeQuery(raw: Record<string, unknown>, now: number): RealtimeQuery {

@@ -7,7 +7,7 @@ import { BadQuery, parseKpiQuery } from './params';
 import { KpiChunkCache } from './kpi-cache';
 import { DEFAULT_QUERY_CONFIG } from './config';
 import { parseRealtimeQuery } from './realtime-params';
-import { RealtimeReader } from './realtime-reader';
+import { RealtimeReader } from '@switchboard/warehouse';
 import { openApiDocument } from './openapi';
 
 export interface QueryRouteDeps {

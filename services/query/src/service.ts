@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Store } from '@switchboard/store';
+import type { Store } from '@switchboard/warehouse';
 import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerQueryRoutes } from './routes';
 import type { QueryConfig } from './config';

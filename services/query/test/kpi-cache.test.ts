@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_BY_ID, feedsAggregates, kpiOptionsSchema, type Dimension, type Granularity, STORED_TABLES } from '@switchboard/kpi';
 import type { ContactEvent } from '@switchboard/events';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore, type Store } from '@switchboard/store';
-import { KpiWriter, aggregateMinuteRows } from '@switchboard/aggregator';
-import { KpiChunkCache, kpiAnswerJson, kpiSeriesJson, readKpiTable, readKpis, type KpiQuery } from '../src';
+import { aggregateMinuteRows, type KpiQuery, KpiWriter, migrate, openStore, readKpis, readKpiTable, type Store } from '@switchboard/warehouse';
+import { KpiChunkCache, kpiAnswerJson, kpiSeriesJson } from '../src';
 
 // The answer cache keeps /v1/kpis answers per UTC day of windows while the parts of the source
 // table over that day are unchanged. Every answer it gives must be the answer read directly

@@ -7,8 +7,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { DIMENSIONS, GRANULARITY_IDS, KPI_IDS, kpiOptionsSchema } from '@switchboard/kpi';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
-import { migrate, openStore, type Store } from '@switchboard/store';
-import { BadQuery, REALTIME_DIMENSIONS, createQuery, openApiDocument, parseKpiQuery, parseRealtimeQuery } from '../src';
+import { migrate, openStore, REALTIME_DIMENSIONS, type Store } from '@switchboard/warehouse';
+import { BadQuery, createQuery, openApiDocument, parseKpiQuery, parseRealtimeQuery } from '../src';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

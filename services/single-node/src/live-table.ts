@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DEFAULT_OPTIONS, KPI_BY_ID, windowStart } from '@switchboard/kpi';
-import { readKpis } from '@switchboard/query';
+import { readKpis } from '@switchboard/warehouse';
 
 const COLUMNS = [
   { id: 'offered', label: 'offered', fmt: (v: number) => String(v) },

@@ -6,7 +6,7 @@ import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
-import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/store';
+import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
 import type { z } from 'zod';
 
 export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);

@@ -9,7 +9,7 @@ import { backfill } from '@switchboard/backfill';
 import type { ContactEvent } from '@switchboard/events';
 import { DeadLetterPublisher, EventPublisher, createKafka } from '@switchboard/kafka';
 import { KPI_IDS, kpiOptionsSchema, referenceSeries, type Dimension, type Granularity, type Series } from '@switchboard/kpi';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences } from './helpers';
 
 // Each vendor adapter's sample day of traffic, loaded by the backfill through the real broker

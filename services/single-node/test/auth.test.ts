@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import pino from 'pino';
 import { hashApiKey, newApiKey } from '@switchboard/service-kit';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 // Tenants and keys, and hostile input: a key never reads or writes another tenant's data,
 // whatever it sends; nothing a client sends produces a 5xx.

@@ -11,7 +11,7 @@ import { KPI_IDS, kpiOptionsSchema, referenceSeries, type Series } from '@switch
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { generateEvents } from '@switchboard/simulator';
 import { differences } from '@switchboard/testkit';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 // A broker of its own (other ports, other state dir) so restarting it disturbs no other test.
 const run = randomUUID().slice(0, 8);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { readDlq, replayDlq } from '@switchboard/aggregator';
 import { createKafka, topicNames } from '@switchboard/kafka';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 const log = pino({ level: 'silent' });
 const run = randomUUID().slice(0, 8);

@@ -8,7 +8,7 @@ import type { ContactEvent } from '@switchboard/events';
 import { createKafka } from '@switchboard/kafka';
 import { KPI_IDS, kpiOptionsSchema, referenceSeries, type Dimension, type Granularity, type Series } from '@switchboard/kpi';
 import { generateEvents } from '@switchboard/simulator';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences, seededShuffle } from './helpers';
 
 // Redelivery and replay through the real pipeline: whatever is sent twice, or re-read from an

@@ -10,7 +10,7 @@ import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { KPI_IDS, kpiOptionsSchema, referenceSeries, type Dimension, type Granularity, type KpiOptions, type Series } from '@switchboard/kpi';
 import { generateEvents } from '@switchboard/simulator';
 import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences, readDeadLetters, seededShuffle } from './helpers';
 
 // The whole pipeline on a real broker and real ClickHouse (embedded chDB unless CLICKHOUSE_URL

@@ -10,7 +10,7 @@ import {
   DIMENSIONS, KPI_BY_ID, KPI_IDS, feedsAggregates, kpiOptionsSchema, referenceSeries, windowStart,
   type Dimension, type Granularity, type Series,
 } from '@switchboard/kpi';
-import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src';
+import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences } from './helpers';
 
 // Property: for any contact history, the whole pipeline (HTTP ingest → real Kafka → aggregator

@@ -10,9 +10,8 @@ import type { ContactEvent } from '@switchboard/events';
 import type { Series } from '@switchboard/kpi';
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
 import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
-import { readKpis } from '@switchboard/query';
+import { migrate, openStore, readKpis } from '@switchboard/warehouse';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore } from '@switchboard/store';
 import { differences, isAlive, outputTail, spawnService, type ServiceProcess } from '@switchboard/testkit';
 
 // Drills with every piece in its own process, sharing ONE real ClickHouse engine: the store

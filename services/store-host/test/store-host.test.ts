@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { loadMigrations, migrate, openStore, type Store } from '@switchboard/store';
-import { StoreHost } from '../src';
+import { loadMigrations, migrate, openStore, type Store } from '@switchboard/warehouse';
+import { StoreHost } from '../src/store-host';
 
 // @clickhouse/client over HTTP against the store host, as every service uses it with
 // CLICKHOUSE_URL: each statement runs in the embedded engine behind it.

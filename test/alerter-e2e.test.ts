@@ -8,9 +8,9 @@ import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
 import { QUEUE_TEMPLATES, generateEvents } from '@switchboard/simulator';
-import { StoreComponent, type Store } from '@switchboard/store';
+import { StoreComponent, type Store } from '@switchboard/warehouse';
 import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, createAlerter, sign, type Alerter, type AlertEvent } from '../src';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, createAlerter, sign, type Alerter, type AlertEvent } from '@switchboard/alerter';
 
 // The whole path on the real broker and ClickHouse (embedded chDB unless CLICKHOUSE_URL names a
 // server): simulator → Kafka → aggregator → ClickHouse → alerter → webhooks received by a real

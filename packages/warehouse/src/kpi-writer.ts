@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STORED_TABLES, emptyMeasures, mergeMeasures, windowStart, type Granularity } from '@switchboard/kpi';
-import { tokenedInsert, tsvMap, tsvString, type InsertStats } from '@switchboard/store';
+import { tokenedInsert, tsvMap, tsvString, type InsertStats } from './insert';
 import type { AggregateRow } from './rows';
 
 const MEASURE_NAMES = AGGREGATE_COLUMNS.map((c) => c.name);

@@ -5,11 +5,11 @@ import type { ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore, type Store } from '@switchboard/store';
+import { AGENT_STATES, migrate, openStore, type RealtimeDimension, type RealtimeGroup, StateWriter, type Store } from '@switchboard/warehouse';
 import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
 // resolved through the workspace root (the aggregator depends on this package for its tests)
-import { Aggregator, StateWriter } from '@switchboard/aggregator';
-import { AGENT_STATES, registerQueryRoutes, type RealtimeDimension, type RealtimeGroup } from '../src';
+import { Aggregator } from '@switchboard/aggregator';
+import { registerQueryRoutes } from '@switchboard/query';
 
 // Simulated traffic → real broker → the aggregator (state writer) → embedded ClickHouse →
 // GET /v1/realtime, compared with an independent replay of the same event array as of chosen

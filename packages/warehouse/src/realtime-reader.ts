@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { filterConditions } from './filter-sql';
-import { REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from './realtime-params';
+import { activeParts, partKey, partsFingerprint } from './parts';
+import { REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from './realtime-query';
 
 export const AGENT_STATES = ['available', 'busy', 'after_call_work', 'away', 'offline'] as const;
 type AgentStateName = (typeof AGENT_STATES)[number];
@@ -305,17 +306,9 @@ export class RealtimeReader {
 
   /** The active parts of the state tables from firstDay on: the earlier days' as one string, today's and later ones' names. */
   private async activeParts(firstDay: number, today: number): Promise<PartList> {
-    const rs = await this.client.query({
-      query: `SELECT table, name, partition FROM system.parts
-              WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)} AND partition >= {first:String}`,
-      query_params: { tables: STATE_TABLES, first: partitionOf(firstDay) },
-      format: 'JSONCompactEachRow',
-    });
+    const parts = await activeParts(this.client, STATE_TABLES, partitionOf(firstDay));
     const todays = partitionOf(today);
-    const earlier: string[] = [];
-    const now: string[] = [];
-    for (const [table, name, partition] of await rs.json<[string, string, string]>()) (partition < todays ? earlier : now).push(`${table}/${name}`);
-    return { fingerprint: earlier.sort().join(','), today: now };
+    return { fingerprint: partsFingerprint(parts.filter((p) => p.partition < todays)), today: parts.filter((p) => p.partition >= todays).map(partKey) };
   }
 
   /** The keys of each of these parts (`table/name`), the ones not kept yet read in one query. */

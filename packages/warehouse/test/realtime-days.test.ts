@@ -5,9 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
 import { generateEvents } from '@switchboard/simulator';
-import { migrate, openStore, type Store } from '@switchboard/store';
-import { StateWriter } from '@switchboard/aggregator';
-import { RealtimeReader, parseRealtimeQuery, readRealtime, type RealtimeGroup } from '../src';
+import { DEFAULT_LOOKBACK_H, RealtimeReader, migrate, openStore, type Store, StateWriter, readRealtime, type RealtimeDimension, type RealtimeGroup, type RealtimeQuery } from '../src';
+
+/** The query GET /v1/realtime would make of these parameters (the query service parses them; these are all valid). */
+function parseRealtimeQuery(raw: Record<string, unknown>, at: number): RealtimeQuery {
+  const filters: RealtimeQuery['filters'] = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.startsWith('filter.')) filters[k.slice(7) as RealtimeDimension] = String(v).split(',').map((x) => (x === 'null' ? '' : x));
+  }
+  const gb = raw.group_by === undefined ? 'queue_id' : String(raw.group_by);
+  return { at, lookbackH: raw.lookback_h === undefined ? DEFAULT_LOOKBACK_H : Number(raw.lookback_h), groupBy: gb.split(',').filter(Boolean) as RealtimeDimension[], filters };
+}
 
 // RealtimeReader reads only today's (UTC) rows per request and keeps what the earlier days of
 // the lookback contribute in memory while their parts are unchanged. Here the state spans

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AgentState, ContactEvent, EventType } from '@switchboard/events';
-import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from '@switchboard/store';
+import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from './insert';
 
 /**
  * Current state for GET /v1/realtime, folded from each batch and written to `contact_state`

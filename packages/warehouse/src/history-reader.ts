@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Dimension, Quantity } from '@switchboard/kpi';
-import type { KpiQuery } from './params';
-import type { WindowSource } from './kpi-reader';
+import type { KpiQuery } from './kpi-query';
+import type { WindowSource } from './window-source';
 import { filterConditions } from './filter-sql';
 
 /** group key (JSON of the group's dimension values) → window start (ms) → quantity key → value */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
-import { tokenedInsert, tsvString, type InsertStats } from '@switchboard/store';
+import { tokenedInsert, tsvString, type InsertStats } from './insert';
 
 /**
  * Ids per lookup query. A server takes query parameters in the URL, so its lookups are kept

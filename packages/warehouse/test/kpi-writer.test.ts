@@ -5,8 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
 import { GRANULARITY_IDS, STORED_TABLES } from '@switchboard/kpi';
-import { migrate, openStore, type Store } from '@switchboard/store';
-import { KpiWriter, aggregateMinuteRows } from '../src';
+import { KpiWriter, aggregateMinuteRows, migrate, openStore, type Store } from '../src';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
 let store: Store;
@@ -99,7 +98,7 @@ describe('KpiWriter', () => {
 describe('KpiWriter with a large batch', () => {
   // A batch of 30,000 distinct keys: each stored table's insert must be one part (one block),
   // so that a replay under the same token deduplicates as a whole (one block per insert
-  // whatever its size is tokenedInsert's guarantee, tested in packages/store).
+  // whatever its size is tokenedInsert's guarantee, tested in test/insert.test.ts).
   it('writes each stored table as one part, and a replay after a partial write adds nothing', async () => {
     const events = Array.from({ length: 30_000 }, (_, i) => ev('big', i % 5, { queue_id: `q${i}` }));
     const rows = aggregateMinuteRows(events);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
-// the aggregator's state folding (services/aggregator/src/state-writer.ts), resolved through the
-// workspace root: the aggregator already depends on this package for its own tests
-import { foldStateRows, newer, type AgentStateRow, type ContactStateRow } from '@switchboard/aggregator';
+// the state folding the aggregator writes with (src/state-writer.ts)
+import { foldStateRows, newer, type AgentStateRow, type ContactStateRow } from '../src/state-writer';
 
 const T = Date.parse('2026-11-22T10:00:00Z');
 let n = 0;

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
-import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from '@switchboard/store';
+import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from './insert';
 
 /**
  * Records the two sides of first-contact resolution (table fcr_facts, migration 0011): each

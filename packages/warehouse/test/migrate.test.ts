@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, QUEUE_DIMENSIONS, STORED_TABLES } from '@switchboard/kpi';
-import { loadMigrations, migrate, openStore, splitStatements, type Store } from '../src';
+import { loadMigrations, migrate, openStore, type Store } from '../src';
+import { splitStatements } from '../src/migrate';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
 let store: Store;
@@ -48,7 +49,7 @@ describe('migrations', () => {
   });
 
   it('leave the grain tables to the aggregator: no materialized view writes into them', async () => {
-    // Rollups are explicit per-grain inserts under the batch token (services/aggregator/src/writer.ts).
+    // Rollups are explicit per-grain inserts under the batch token (src/kpi-writer.ts).
     const rs = await store.client.query({
       query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'",
       format: 'JSONEachRow',

@@ -1,4 +1,0 @@
-export * from './client';
-export * from './migrate';
-export * from './component';
-export * from './insert';

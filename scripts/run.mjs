@@ -78,12 +78,16 @@ switch (task) {
     // vitest's global setup starts (or reuses) the broker itself; see test/global-setup.ts
     process.exit(run(bin('vitest'), ['run', ...rest]));
     break;
+  case 'unit':
+    ensureInstalled();
+    process.exit(run(bin('vitest'), ['run', '--project', 'unit', ...rest]));
+    break;
   case 'bench':
     ensureInstalled();
     ensureBroker();
     process.exit(run(bin('tsx'), ['bench/run.ts', ...rest]));
     break;
   default:
-    console.error('usage: node scripts/run.mjs start|test|bench');
+    console.error('usage: node scripts/run.mjs start|test|unit|bench');
     process.exit(2);
 }

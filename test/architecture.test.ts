@@ -82,9 +82,9 @@ const KNOWN_EXCEPTIONS: { from: RegExp; to: string; why: string }[] = [
     to: '@switchboard/backfill',
     why: "the DLQ replay CLI maps adapter dead letters again with backfill's remapDeadLetter and loadCsvMapping",
   },
-  { from: /^services\/ingest\/test\/adapters\.test\.ts$/, to: '@switchboard/backfill', why: "replays ingest's adapter dead letters through remapDeadLetter" },
-  { from: /^services\/single-node\/test\/dlq\.test\.ts$/, to: '@switchboard/aggregator', why: "drives the aggregator's readDlq/replayDlq against a running node" },
-  { from: /^services\/single-node\/test\/adapters-e2e\.test\.ts$/, to: '@switchboard/backfill', why: 'backfills adapter records into a running node' },
+  { from: /^services\/ingest\/test\/adapters\.int\.test\.ts$/, to: '@switchboard/backfill', why: "replays ingest's adapter dead letters through remapDeadLetter" },
+  { from: /^services\/single-node\/test\/dlq\.int\.test\.ts$/, to: '@switchboard/aggregator', why: "drives the aggregator's readDlq/replayDlq against a running node" },
+  { from: /^services\/single-node\/test\/adapters-e2e\.int\.test\.ts$/, to: '@switchboard/backfill', why: 'backfills adapter records into a running node' },
 ];
 
 const packageOf = (specifier: string) => (specifier.startsWith('@switchboard/') ? specifier.split('/').slice(0, 2).join('/') : null);

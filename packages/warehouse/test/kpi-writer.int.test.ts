@@ -98,7 +98,7 @@ describe('KpiWriter', () => {
 describe('KpiWriter with a large batch', () => {
   // A batch of 30,000 distinct keys: each stored table's insert must be one part (one block),
   // so that a replay under the same token deduplicates as a whole (one block per insert
-  // whatever its size is tokenedInsert's guarantee, tested in test/insert.test.ts).
+  // whatever its size is tokenedInsert's guarantee, tested in test/insert.int.test.ts).
   it('writes each stored table as one part, and a replay after a partial write adds nothing', async () => {
     const events = Array.from({ length: 30_000 }, (_, i) => ev('big', i % 5, { queue_id: `q${i}` }));
     const rows = aggregateMinuteRows(events);

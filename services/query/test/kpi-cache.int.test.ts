@@ -10,7 +10,7 @@ import { KpiChunkCache, kpiAnswerJson, kpiSeriesJson } from '../src';
 
 // The answer cache keeps /v1/kpis answers per UTC day of windows while the parts of the source
 // table over that day are unchanged. Every answer it gives must be the answer read directly
-// (readKpiTable, itself checked against the reference in kpi-reader.test.ts), for every shape
+// (readKpiTable, itself checked against the reference in kpi-reader.int.test.ts), for every shape
 // of query, after a late event lands in an earlier day, after a merge, and when memory is too
 // small to keep anything; only the days whose parts changed are read again.
 

@@ -42,3 +42,19 @@ export function partsOverlapping(parts: ActivePart[], from: number, to: number):
 export function partsFingerprint(parts: Iterable<Pick<ActivePart, 'table' | 'name'>>): string {
   return [...parts].map(partKey).sort().join(',');
 }
+
+/** What ClickHouse itself reports about the write path: active parts by table and its own counters of queries, rows, parts and merges. */
+export interface EngineCounters {
+  parts: [table: string, active: number][];
+  events: [event: string, value: number][];
+}
+
+const ENGINE_EVENTS = ['InsertQuery', 'SelectQuery', 'InsertedRows', 'InsertedCompactParts', 'InsertedWideParts', 'Merge', 'MergedRows'];
+
+export async function engineCounters(client: ClickHouseClient): Promise<EngineCounters> {
+  const [parts, events] = await Promise.all([
+    client.query({ query: 'SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table', format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
+    client.query({ query: 'SELECT event, value FROM system.events WHERE event IN {events:Array(String)}', query_params: { events: ENGINE_EVENTS }, format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
+  ]);
+  return { parts: parts.map(([t, n]) => [t, Number(n)]), events: events.map(([e, v]) => [e, Number(v)]) };
+}

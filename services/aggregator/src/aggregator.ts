@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
-import { EventLedger, FcrFactWriter, InsertStats, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
+import { EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
 import type { Component } from '@switchboard/service-kit';
 import { screenMessage, type ScreenPolicy } from './screen';
 
@@ -97,14 +97,10 @@ export class Aggregator {
     // What ClickHouse did, read from its own system tables at most every 5 s (a scrape must
     // not cost a query each): active parts by table, and its counters of parts and merges.
     const store = deps.store.client;
-    let storeSnapshot: { at: number; parts: [string, number][]; events: [string, number][] } | null = null;
+    let storeSnapshot: ({ at: number } & EngineCounters) | null = null;
     const snapshot = async () => {
       if (storeSnapshot && Date.now() - storeSnapshot.at < 5000) return storeSnapshot;
-      const [parts, events] = await Promise.all([
-        store.query({ query: 'SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table', format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
-        store.query({ query: `SELECT event, value FROM system.events WHERE event IN ('InsertQuery', 'SelectQuery', 'InsertedRows', 'InsertedCompactParts', 'InsertedWideParts', 'Merge', 'MergedRows')`, format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
-      ]);
-      storeSnapshot = { at: Date.now(), parts: parts.map(([t, n]) => [t, Number(n)]), events: events.map(([e, v]) => [e, Number(v)]) };
+      storeSnapshot = { at: Date.now(), ...(await engineCounters(store)) };
       return storeSnapshot;
     };
     new Gauge({

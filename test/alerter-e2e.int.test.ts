@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Kafka } from 'kafkajs';
 import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
-import { HttpServer, Lifecycle, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
+import { HttpServer, Lifecycle, createMetricsRegistry, headerTenantResolver, parseCidrList } from '@switchboard/service-kit';
 import { QUEUE_TEMPLATES, generateEvents } from '@switchboard/simulator';
 import { StoreComponent, type Store } from '@switchboard/warehouse';
 import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
@@ -126,7 +126,7 @@ async function startReplica(name: string): Promise<Replica> {
     config: {
       alertsTopic: topics.alerts, groupId: `al-alerter-${run}`, sessionTimeoutMs: 10_000, freshnessMs: FRESHNESS,
       linkBaseUrl: 'http://query.example', defaultTenant: TENANT, outboxMs: 24 * HOUR,
-      notifier: { maxAttempts: 5, initialBackoffMs: 50, maxBackoffMs: 400, timeoutMs: 5000, defaultSecret: SECRET },
+      notifier: { maxAttempts: 5, initialBackoffMs: 50, maxBackoffMs: 400, timeoutMs: 5000, defaultSecret: SECRET, allow: parseCidrList('127.0.0.1') },
     },
     now: () => clock,
     schedule: false,

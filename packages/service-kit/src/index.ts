@@ -10,6 +10,9 @@ export { createMetricsRegistry } from './metrics';
 export { HttpServer } from './http';
 export { Lifecycle, type Component } from './lifecycle';
 
+// outbound requests to addresses tenants choose
+export { OutboundRefused, addressProblem, createOutboundClient, maskUrl, parseCidrList, urlProblem, type Cidr, type OutboundClient } from './outbound';
+
 // configuration
 export { REPO_ROOT, parseEnv, portSchema, stateDirSchema } from './config';
 export { commonEnvSchema } from './runtime';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Cidr } from '@switchboard/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import YAML from 'yaml';
 import { KPI_BY_ID } from '@switchboard/kpi';
@@ -99,6 +100,8 @@ export class Alerter {
   private readonly fileRules: AlertRule[];
   private readonly tracked = new Map<string, Tracked>();
   private lastBoundary = -Infinity;
+  /** private ranges webhooks may reach (ALERTER_WEBHOOK_ALLOW) */
+  readonly webhookAllow: readonly Cidr[];
   /** changes with every leadership change: an evaluation that spans one applies nothing */
   private epoch = 0;
   private restored: Promise<void> | null = null;
@@ -116,6 +119,7 @@ export class Alerter {
     this.log = deps.log.child({ component: 'alerter' });
     this.now = deps.now ?? Date.now;
     this.alerts = new AlertStore(deps.store.client);
+    this.webhookAllow = cfg.notifier.allow ?? [];
     this.fileRules = cfg.rulesFile ? loadRulesFile(cfg.rulesFile, cfg.defaultTenant) : [];
     this.notifier = new Notifier(this.alerts, { now: this.now, ...cfg.notifier }, this.log, deps.metrics);
     this.publisher = new AlertPublisher(deps.kafka, cfg.alertsTopic, this.log);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidrList } from '@switchboard/service-kit';
 import type { AlerterConfig } from './alerter';
 
 export const alerterEnvSchema = z.object({
@@ -14,6 +15,15 @@ export const alerterEnvSchema = z.object({
   ALERTER_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** base URL of the /v1/kpis links in notifications; default the service's own address */
   ALERTER_LINK_BASE_URL: z.url().optional(),
+  /** private addresses webhooks may reach, comma-separated CIDRs (on-premises receivers); loopback, private, link-local and other non-public addresses are refused otherwise */
+  ALERTER_WEBHOOK_ALLOW: z.string().default('').transform((s, ctx) => {
+    try {
+      return parseCidrList(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   ALERTER_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   ALERTER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   ALERTER_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
@@ -44,6 +54,7 @@ export function alerterConfig(
       initialBackoffMs: env.ALERTER_WEBHOOK_BACKOFF_MS,
       maxBackoffMs: env.ALERTER_WEBHOOK_MAX_BACKOFF_MS,
       defaultSecret: env.ALERTER_WEBHOOK_SECRET,
+      allow: env.ALERTER_WEBHOOK_ALLOW,
     },
   };
 }

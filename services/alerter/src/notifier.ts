@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import { OutboundRefused, createOutboundClient, maskUrl, type Cidr, type OutboundClient } from '@switchboard/service-kit';
 import { Counter, type Registry } from 'prom-client';
 import { formatValue, scopeText, summary, type AlertEvent } from './events';
 import type { Webhook } from './rules';
@@ -52,6 +53,8 @@ export interface NotifierOptions {
   timeoutMs: number;
   /** signs webhooks that have no secret of their own */
   defaultSecret?: string;
+  /** private ranges webhooks may reach (on-premises receivers); every other non-public address is refused */
+  allow?: readonly Cidr[];
   now?: () => number;
 }
 
@@ -74,9 +77,11 @@ export class Notifier {
   private readonly sent: Counter<'outcome'>;
   private readonly now: () => number;
   private readonly wake = new Set<() => void>();
+  private readonly http: OutboundClient;
 
   constructor(private readonly store: AlertStore, private readonly opts: NotifierOptions, private readonly log: Logger, metrics: Registry) {
     this.now = opts.now ?? Date.now;
+    this.http = createOutboundClient({ allow: opts.allow });
     this.sent = new Counter({ name: 'switchboard_alerter_notifications_total', help: 'Webhook notifications, by outcome', labelNames: ['outcome'], registers: [metrics] });
   }
 
@@ -106,6 +111,7 @@ export class Notifier {
     this.stopped = true;
     for (const w of this.wake) w();
     await this.idle();
+    await this.http.close();
   }
 
   /**
@@ -126,7 +132,7 @@ export class Notifier {
     if (await this.store.isDelivered(e.tenant_id, e.alert_id, e.seq, target)) return;
     const body = JSON.stringify(w.format === 'slack' ? slackBody(e) : jsonBody(e));
     const secret = w.secret ?? this.opts.defaultSecret;
-    const record: DeliveryRecord = { tenant_id: e.tenant_id, alert_id: e.alert_id, seq: e.seq, target, url: w.url, status: 'failed', attempts: 0, http_status: 0, error: '' };
+    const record: DeliveryRecord = { tenant_id: e.tenant_id, alert_id: e.alert_id, seq: e.seq, target, url: maskUrl(w.url), status: 'failed', attempts: 0, http_status: 0, error: '' };
     for (let attempt = 1, delay = this.opts.initialBackoffMs; attempt <= this.opts.maxAttempts; attempt++, delay = Math.min(delay * 2, this.opts.maxBackoffMs)) {
       if (this.abandoned(epoch)) return;
       record.attempts = attempt;
@@ -140,7 +146,8 @@ export class Notifier {
       };
       if (secret) headers[SIGNATURE_HEADER] = sign(secret, ts, body);
       try {
-        const r = await fetch(w.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error' });
+        // redirects are answers, not followed: a 3xx is a failure that is not retried
+        const r = await this.http.fetch(w.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
         await r.arrayBuffer().catch(() => undefined);
         record.http_status = r.status;
         if (r.ok) {
@@ -153,20 +160,22 @@ export class Notifier {
       } catch (err) {
         record.http_status = 0;
         record.error = (err as Error).message;
+        // an address that may not be reached will not become one that may
+        if (err instanceof OutboundRefused) break;
       }
       if (attempt < this.opts.maxAttempts) {
         // checked in the same synchronous step that registers the wake-up, so a stop() or halt()
         // landing between the failed attempt and the backoff is not missed
         if (this.abandoned(epoch)) return;
-        this.log.warn({ alert: e.alert_id, seq: e.seq, url: w.url, attempt, error: record.error, retryInMs: delay }, 'webhook failed; retrying');
+        this.log.warn({ alert: e.alert_id, seq: e.seq, url: maskUrl(w.url), attempt, error: record.error, retryInMs: delay }, 'webhook failed; retrying');
         await this.sleep(delay);
       }
     }
     if (this.abandoned(epoch) && record.status !== 'delivered') return;
     await this.store.recordDelivery(record);
     this.sent.inc({ outcome: record.status });
-    if (record.status === 'delivered') this.log.info({ alert: e.alert_id, seq: e.seq, kind: e.kind, url: w.url, attempts: record.attempts }, 'notification sent');
-    else this.log.error({ alert: e.alert_id, seq: e.seq, url: w.url, attempts: record.attempts, error: record.error }, 'notification given up');
+    if (record.status === 'delivered') this.log.info({ alert: e.alert_id, seq: e.seq, kind: e.kind, url: maskUrl(w.url), attempts: record.attempts }, 'notification sent');
+    else this.log.error({ alert: e.alert_id, seq: e.seq, url: maskUrl(w.url), attempts: record.attempts, error: record.error }, 'notification given up');
   }
 
   private sleep(ms: number): Promise<void> {

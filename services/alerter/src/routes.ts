@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import YAML from 'yaml';
 import { DIMENSIONS } from '@switchboard/kpi';
-import type { TenantResolver } from '@switchboard/service-kit';
+import { maskUrl, urlProblem, type Cidr, type TenantResolver } from '@switchboard/service-kit';
 import type { Alerter } from './alerter';
 import { ID_RE, InvalidRule, REDACTED, parseRule, publicRule, type AlertRule, type FieldProblem } from './rules';
 import type { AlertFilters, AlertRecord } from './store';
@@ -13,15 +13,33 @@ export interface AlerterRouteDeps {
 
 const invalid = (reply: FastifyReply, error: string, details: FieldProblem[] | { param: string; reason: string }[]) => reply.code(400).send({ error, details });
 
-/** A PUT that sends back the redacted secret keeps the stored one. */
+/**
+ * A PUT that sends back what GET showed keeps what is stored: the masked URL (`origin/***`) of
+ * a stored webhook stands for its URL (the one at the same position when several share the
+ * origin), the redacted secret for its secret.
+ */
 function keepSecrets(body: unknown, old: AlertRule | undefined): unknown {
   if (!old || typeof body !== 'object' || body === null || !Array.isArray((body as { notify?: unknown }).notify)) return body;
-  const notify = (body as { notify: Record<string, unknown>[] }).notify.map((w) => {
-    if (w?.secret !== REDACTED) return w;
-    const prev = old.spec.notify.find((o) => o.url === w.url);
-    return { ...w, secret: prev?.secret };
+  const notify = (body as { notify: Record<string, unknown>[] }).notify.map((w, i) => {
+    if (typeof w !== 'object' || w === null) return w;
+    let url = w.url;
+    if (typeof url === 'string' && url.endsWith('/***')) {
+      const same = old.spec.notify.filter((o) => maskUrl(o.url) === url);
+      const at = old.spec.notify[i];
+      url = at && maskUrl(at.url) === url ? at.url : same[0]?.url ?? url;
+    }
+    const prev = old.spec.notify.find((o) => o.url === url);
+    return { ...w, url, ...(w.secret === REDACTED ? { secret: prev?.secret } : {}) };
   });
   return { ...body, notify };
+}
+
+/** Webhooks that may never be reached: an internal address in the URL (names are checked again on every connect). */
+function webhookProblems(rule: AlertRule, allow: readonly Cidr[], prefix = ''): FieldProblem[] {
+  return rule.spec.notify.flatMap((w, i) => {
+    const problem = urlProblem(w.url, allow);
+    return problem ? [{ field: `${prefix}notify.${i}.url`, reason: `${problem}: webhooks reach public addresses only (ALERTER_WEBHOOK_ALLOW lists private ranges of on-premises receivers)` }] : [];
+  });
 }
 
 function alertSummary(a: AlertRecord, withEvents: boolean): Record<string, unknown> {
@@ -134,6 +152,8 @@ export function registerAlerterRoutes(app: FastifyInstance, deps: AlerterRouteDe
         if (err instanceof InvalidRule) return invalid(reply, 'invalid rule', err.problems);
         throw err;
       }
+      const refused = webhookProblems(rule, alerter.webhookAllow);
+      if (refused.length) return invalid(reply, 'invalid rule', refused);
       await alerter.alerts.putConfig('rule', tenant, id, rule.spec);
       return reply.code(existing ? 200 : 201).send(publicRule(rule));
     });
@@ -152,6 +172,7 @@ export function registerAlerterRoutes(app: FastifyInstance, deps: AlerterRouteDe
           const id = (raw as { id?: unknown })?.id;
           const r = parseRule(keepSecrets(raw, existing.find((e) => e.spec.id === id)), tenant);
           if (ids.has(r.spec.id)) problems.push({ field: `${i}.id`, reason: `duplicate rule id "${r.spec.id}"` });
+          problems.push(...webhookProblems(r, alerter.webhookAllow, `${i}.`));
           if (alerter.fileRule(tenant, r.spec.id)) problems.push({ field: `${i}.id`, reason: `"${r.spec.id}" is defined in the rules file` });
           ids.add(r.spec.id);
           rules.push(r);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DIMENSIONS, KPI_BY_ID, kpiOptionsSchema, type Dimension, type KpiOptions } from '@switchboard/kpi';
+import { maskUrl } from '@switchboard/service-kit';
 import { durationSchema, parseDuration } from './duration';
 
 export const COMPARISONS = ['<', '<=', '>', '>='] as const;
@@ -128,13 +129,13 @@ export function parseRule(input: unknown, tenant: string, source: AlertRule['sou
   };
 }
 
-/** The rule as GET returns it: secrets redacted. */
+/** The rule as GET returns it: secrets redacted, webhook URLs (secrets too: a Slack URL is its own credential) cut to their origin. */
 export function publicRule(rule: AlertRule): RuleSpec & { tenant: string; source: string } {
   return {
     ...rule.spec,
     tenant: rule.tenant,
     source: rule.source,
-    notify: rule.spec.notify.map((w) => (w.secret ? { ...w, secret: REDACTED } : w)),
+    notify: rule.spec.notify.map((w) => ({ ...w, url: maskUrl(w.url), ...(w.secret ? { secret: REDACTED } : {}) })),
   };
 }
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { aggregateMinuteRows, KpiWriter, migrate, openStore, type Store } from '@switchboard/warehouse';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
 import { createKafka } from '@switchboard/kafka';
-import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
+import { HttpServer, createMetricsRegistry, headerTenantResolver, parseCidrList } from '@switchboard/service-kit';
 import { createAlerter, type Alerter } from '../src';
 import { loadRulesFile } from '../src/alerter';
 import { goalProgress } from '../src/targets';
@@ -50,7 +50,7 @@ beforeAll(async () => {
     tenantOf: headerTenantResolver('demo'), now: () => Date.parse('2026-11-22T12:00:30Z'), schedule: false,
     config: {
       alertsTopic: 'unused', groupId: 'unused', sessionTimeoutMs: 10_000, freshnessMs: 10_000, linkBaseUrl: 'http://x', defaultTenant: 'demo',
-      rulesFile: join(dir, 'rules.yaml'), outboxMs: 3_600_000, notifier: { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 10, timeoutMs: 1000 },
+      rulesFile: join(dir, 'rules.yaml'), outboxMs: 3_600_000, notifier: { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 10, timeoutMs: 1000, allow: parseCidrList('127.0.0.1') },
     },
   });
   await http.start();
@@ -98,11 +98,30 @@ describe('alert rules API', () => {
     const stored = (await alerter.rules('demo')).find((r) => r.spec.id === 'billing-sl')!;
     expect(stored.spec.threshold).toBe(0.75);
     expect(stored.spec.notify[0]!.secret).toBe('api-secret');
+    // the URL is a secret too: answers show its origin, and the masked URL sent back keeps the stored one
+    expect(created.body!.notify[0].url).toBe('https://hooks.example.com/***');
+    expect(stored.spec.notify[0]!.url).toBe('https://hooks.example.com/x');
     expect((await call('GET', '/v1/alert-rules/billing-sl')).body).toMatchObject({ threshold: 0.75 });
     expect((await call('GET', '/v1/alert-rules/billing-sl', undefined, { 'x-tenant-id': 'acme' })).status).toBe(404);
     expect((await call('DELETE', '/v1/alert-rules/billing-sl')).status).toBe(204);
     expect((await call('DELETE', '/v1/alert-rules/billing-sl')).status).toBe(404);
     expect((await call('GET', '/v1/alert-rules')).body!.rules.map((x: any) => x.id)).toEqual(['file-aband']);
+  });
+
+  it('refuses webhooks that name an internal address, naming the field (allowed ranges aside)', async () => {
+    for (const url of ['http://localhost:8123/?query=SELECT%201', 'http://10.1.2.3/hook', 'http://[::ffff:169.254.169.254]/latest', 'http://0x0a000001:8123/']) {
+      const r = await call('PUT', '/v1/alert-rules/ssrf', { ...rule, notify: [{ url: 'https://hooks.example.com/ok' }, { url }] });
+      expect(r.status, url).toBe(400);
+      expect(r.body!.details, url).toEqual([{ field: 'notify.1.url', reason: expect.stringMatching(/webhooks reach public addresses only/) }]);
+    }
+    const many = await call('PUT', '/v1/alert-rules', [{ ...rule, id: 'a' }, { ...rule, id: 'b', notify: [{ url: 'http://192.168.0.1/' }] }]);
+    expect(many.status).toBe(400);
+    expect(many.body!.details.map((d: any) => d.field)).toEqual(['1.notify.0.url']);
+    // this instance allows 127.0.0.1 (ALERTER_WEBHOOK_ALLOW): an on-premises receiver
+    const allowed = await call('PUT', '/v1/alert-rules/onprem', { ...rule, notify: [{ url: 'http://127.0.0.1:9/hook' }] });
+    expect(allowed.status).toBe(201);
+    expect((await call('DELETE', '/v1/alert-rules/onprem')).status).toBe(204);
+    expect((await alerter.rules('demo')).map((r) => r.spec.id)).toEqual(['file-aband']);
   });
 
   it('accepts YAML', async () => {

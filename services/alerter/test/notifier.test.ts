@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import pino from 'pino';
+import { parseCidrList } from '@switchboard/service-kit';
 import { Registry } from 'prom-client';
 import { toAlertEvent } from '../src/events';
 import { DELIVERY_HEADER, EVENT_HEADER, Notifier, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, type NotifierOptions } from '../src/notifier';
@@ -47,7 +50,8 @@ function fakeStore(delivered: string[] = []) {
   return { store, records };
 }
 
-const opts: NotifierOptions = { maxAttempts: 4, initialBackoffMs: 20, maxBackoffMs: 60, timeoutMs: 2000, defaultSecret: 'k', now: () => T };
+// the receiver listens on loopback, which webhooks may reach only when allowed (see 'refuses internal addresses' below)
+const opts: NotifierOptions = { maxAttempts: 4, initialBackoffMs: 20, maxBackoffMs: 60, timeoutMs: 2000, defaultSecret: 'k', now: () => T, allow: parseCidrList('127.0.0.1') };
 
 describe('webhook notifier', () => {
   it('sends a signed Slack body and a generic JSON body, once each', async () => {
@@ -89,7 +93,9 @@ describe('webhook notifier', () => {
     plan['/down'] = [502, 502, 502, 502, 502];
     await new Notifier(store, opts, log, new Registry()).enqueue(event('firing', 1, 0.5), [{ url: `${url}/gone`, format: 'json' }, { url: `${url}/down`, format: 'json' }]);
     expect(requests.map((r) => r.path)).toEqual(['/gone', '/down', '/down', '/down', '/down']);
-    expect(records.map((r) => [r.url.slice(url.length), r.status, r.attempts, r.error])).toEqual([['/gone', 'failed', 1, 'HTTP 410'], ['/down', 'failed', 4, 'HTTP 502']]);
+    expect(records.map((r) => [r.target, r.status, r.attempts, r.error])).toEqual([[0, 'failed', 1, 'HTTP 410'], [1, 'failed', 4, 'HTTP 502']]);
+    // webhook URLs are secrets (a Slack URL is its own credential): the record keeps the origin only
+    expect(records.map((r) => r.url)).toEqual([`${url}/***`, `${url}/***`]);
   });
 
   it('keeps the transitions of one alert in order: resolved waits for a retried firing', async () => {
@@ -137,5 +143,34 @@ describe('webhook notifier', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(requests).toHaveLength(1);
     expect(records).toHaveLength(0);
+  });
+
+  it('refuses internal addresses however they are written, and a redirect to one, and nothing reaches them', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const names = [
+      `http://127.0.0.1:${port}/a`, `http://localhost:${port}/b`, `http://app.localhost:${port}/c`, `http://[::1]:${port}/d`, `http://0.0.0.0:${port}/e`,
+      `http://2130706433:${port}/f`, `http://0x7f.1:${port}/g`, `http://[::ffff:127.0.0.1]:${port}/h`, `http://10.0.0.7:${port}/i`,
+      `http://169.254.169.254:${port}/latest/meta-data`, `http://[fd00::1]:${port}/j`, `http://[fe80::1]:${port}/k`,
+    ];
+    // a name that resolves (through /etc/hosts) to a non-public address: refused at connect time, on the resolved address
+    const own = await lookup(hostname()).then(() => hostname(), () => undefined);
+    if (own) names.push(`http://${own}:${port}/l`);
+    // an allowed receiver (127.0.0.2, listed) that redirects to the internal one: the redirect is not followed
+    const redirector = createServer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${port}/redirected` }).end());
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.2', r));
+    const redirectUrl = `http://127.0.0.2:${(redirector.address() as AddressInfo).port}/hook`;
+    try {
+      const { store, records } = fakeStore();
+      const n = new Notifier(store, { ...opts, allow: parseCidrList('127.0.0.2/32') }, log, new Registry());
+      await n.enqueue(event('firing', 1, 0.5), [...names, redirectUrl].map((u) => ({ url: u, format: 'json' as const })));
+      expect(requests).toEqual([]);
+      const refused = records.filter((r) => r.target < names.length);
+      expect(refused.map((r) => [r.target, r.status, r.attempts])).toEqual(names.map((_, i) => [i, 'failed', 1]));
+      for (const r of refused) expect(r.error, names[r.target]).toMatch(/^refused: .*(loopback|private|unspecified|linkLocal|uniqueLocal)/);
+      expect(records.find((r) => r.target === names.length)).toMatchObject({ status: 'failed', attempts: 1, http_status: 302, error: 'HTTP 302' });
+      await n.stop();
+    } finally {
+      await new Promise<void>((r) => redirector.close(() => r()));
+    }
   });
 });

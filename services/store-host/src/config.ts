@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { portSchema, stateDirSchema } from '@switchboard/service-kit';
 
+/** 127.0.0.0/8, ::1 and `localhost`: only processes on this machine can connect. */
+export const isLoopbackHost = (host: string): boolean => host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '[::1]';
+
 export const storeHostEnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** ClickHouse's own HTTP port, so CLICKHOUSE_URL=http://127.0.0.1:8123 reads as it would for a server */
@@ -17,8 +20,14 @@ export const storeHostEnvSchema = z.object({
   STORE_HOST_USER: z.string().min(1).default('default'),
   STORE_HOST_PASSWORD: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  // the store's SQL interface open to a network with no password would give that network every tenant's data
+  if (!isLoopbackHost(env.HOST) && !env.STORE_HOST_PASSWORD) {
+    ctx.addIssue({ code: 'custom', path: ['STORE_HOST_PASSWORD'], message: `required when HOST (${env.HOST}) is not a loopback address` });
+  }
 });
 export type StoreHostEnv = z.infer<typeof storeHostEnvSchema>;
+
 
 export interface StoreHostConfig {
   host: string;

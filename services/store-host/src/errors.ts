@@ -26,6 +26,7 @@ export const SYNTAX_ERROR = [62, 'SYNTAX_ERROR'] as const;
 export const UNKNOWN_COMPRESSION_METHOD = [89, 'UNKNOWN_COMPRESSION_METHOD'] as const;
 export const QUERY_IS_TOO_LARGE = [229, 'QUERY_IS_TOO_LARGE'] as const;
 export const QUERY_WAS_CANCELLED = [394, 'QUERY_WAS_CANCELLED'] as const;
+export const ACCESS_DENIED = [497, 'ACCESS_DENIED'] as const;
 export const AUTHENTICATION_FAILED = [516, 'AUTHENTICATION_FAILED'] as const;
 export const UNKNOWN_EXCEPTION = [1002, 'UNKNOWN_EXCEPTION'] as const;
 

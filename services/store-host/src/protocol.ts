@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Statement } from './engine';
 import {
-  AUTHENTICATION_FAILED, NOT_IMPLEMENTED, QUERY_IS_TOO_LARGE, SYNTAX_ERROR, UNKNOWN_COMPRESSION_METHOD, clickHouseError,
+  ACCESS_DENIED, AUTHENTICATION_FAILED, NOT_IMPLEMENTED, QUERY_IS_TOO_LARGE, SYNTAX_ERROR, UNKNOWN_COMPRESSION_METHOD, clickHouseError,
 } from './errors';
 
 /**
@@ -95,6 +95,8 @@ export function parseRequest(method: string, url: URL, headers: IncomingHttpHead
     data = text;
   } else sql = `${urlQuery}\n${text.toString('utf8')}`;
   if (!sql.trim()) throw clickHouseError(SYNTAX_ERROR, 'Empty query');
+  const outside = reachesOutside(sql);
+  if (outside) throw clickHouseError(ACCESS_DENIED, `store host: ${outside}(…) reads or writes outside the store (files, URLs, other servers, programs) and is not allowed here`);
 
   return {
     queryId: url.searchParams.get('query_id') || randomUUID(),
@@ -108,6 +110,31 @@ export function parseRequest(method: string, url: URL, headers: IncomingHttpHead
       readonly: method === 'GET',
     },
   };
+}
+
+/**
+ * Functions that reach outside the store: table functions over URLs, object stores, files,
+ * other servers and databases, programs; and the scalar `file()`. A statement naming one is
+ * refused (an INSERT INTO FUNCTION url(…) would send the store's rows anywhere; SELECT FROM
+ * url(…) would make the host a proxy into the network it sits in).
+ */
+const OUTSIDE = new Set([
+  'url', 'urlcluster', 's3', 's3cluster', 'gcs', 'oss', 'cosn', 'azureblobstorage', 'azureblobstoragecluster', 'hdfs', 'hdfscluster',
+  'file', 'filecluster', 'remote', 'remotesecure', 'cluster', 'clusterallreplicas', 'mysql', 'postgresql', 'mongodb', 'redis', 'sqlite',
+  'odbc', 'jdbc', 'executable', 'iceberg', 'icebergs3', 'icebergazure', 'iceberghdfs', 'icebergcluster', 'deltalake', 'deltalakecluster',
+  'hudi', 'hudicluster', 'paimon', 'arrowflight', 'ytsaurus', 'fuzzquery', 'hive', 'dictionary',
+]);
+
+/** The first function of OUTSIDE the SQL calls (names compared case-insensitively, quoted or not; string literals and comments skipped), or undefined. */
+export function reachesOutside(sql: string): string | undefined {
+  const code = sql
+    .replace(/'(?:[^'\\]|\\.|'')*'/gs, "''")
+    .replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/[`"]/g, '');
+  for (const m of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
+    if (OUTSIDE.has(m[1]!.toLowerCase())) return m[1];
+  }
+  return undefined;
 }
 
 /** `INSERT … FORMAT X` without data: a server inserts nothing and answers 200 (clickhouse-js can stream an empty body). */

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { loadMigrations, migrate, openStore, type Store } from '@switchboard/warehouse';
 import { StoreHost } from '../src/store-host';
+import { storeHostEnvSchema } from '../src/config';
 
 // @clickhouse/client over HTTP against the store host, as every service uses it with
 // CLICKHOUSE_URL: each statement runs in the embedded engine behind it.
@@ -149,6 +150,38 @@ describe('store host: ClickHouse over HTTP in front of the embedded engine', () 
     expect(play.status).toBe(404);
     expect(await play.text()).toMatch(/^Code: 48\. DB::Exception: store host: no handler for GET \/play.*\(NOT_IMPLEMENTED\)/);
     await client.close();
+  });
+
+  it('refuses functions that reach outside the store, however they are written; names in strings and data pass', async () => {
+    const client = createClient({ url: host.url, log: { level: ClickHouseLogLevel.OFF } });
+    for (const query of [
+      "SELECT * FROM url('http://127.0.0.1:9/', 'CSV', 'x String')",
+      "INSERT INTO FUNCTION url('http://10.0.0.1/', 'JSONEachRow', 'x String') SELECT 'x'",
+      "SELECT * FROM `s3`('http://169.254.169.254/x', 'CSV')",
+      "SELECT file('/etc/passwd')",
+      'SELECT * FROM remote(\'127.0.0.1:9000\', system.one)',
+      "SELECT * FROM\n  URL /* a comment */ ('http://x/', 'CSV', 'x String')",
+      "SELECT * FROM \"mysql\"('h:3306', 'db', 't', 'u', 'p')",
+      "SELECT * FROM executable('cat /etc/passwd', 'TSV', 'x String')",
+    ]) {
+      expect(await failure(client.query({ query })), query).toMatchObject({ code: '497', type: 'ACCESS_DENIED' });
+    }
+    // the names as data, in strings or in comments are no call
+    expect(await rows("SELECT 'url(x)' AS s -- file('y')")).toEqual([{ s: 'url(x)' }]);
+    await client.command({ query: 'CREATE TABLE IF NOT EXISTS texts (s String) ENGINE = MergeTree ORDER BY s' });
+    await client.insert({ table: 'texts', values: [{ s: "remote('a', b)" }], format: 'JSONEachRow' });
+    expect(await rows('SELECT s FROM texts')).toEqual([{ s: "remote('a', b)" }]);
+    await client.close();
+  });
+
+  it('wants a password before it listens beyond loopback', () => {
+    const parse = (env: Record<string, string>) => storeHostEnvSchema.safeParse({ SWITCHBOARD_STATE: dir, ...env });
+    expect(parse({ HOST: '127.0.0.1' }).success).toBe(true);
+    expect(parse({ HOST: '::1' }).success).toBe(true);
+    const open = parse({ HOST: '0.0.0.0' });
+    expect(open.success).toBe(false);
+    expect(open.error!.issues).toEqual([expect.objectContaining({ path: ['STORE_HOST_PASSWORD'], message: 'required when HOST (0.0.0.0) is not a loopback address' })]);
+    expect(parse({ HOST: '0.0.0.0', STORE_HOST_PASSWORD: 's3cret' }).success).toBe(true);
   });
 
   it('owns its data directory: a second store host on it is refused', async () => {

@@ -16,6 +16,10 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   /** request line + headers; Node's default is 16 KiB (the store host takes ClickHouse's 1 MiB URLs) */
   maxHeaderBytes?: number;
+  /** the whole request (headers and body) must arrive within this (30 s); a slow sender is cut off with 408 */
+  requestTimeoutMs?: number;
+  /** a connection idle this long is closed (120 s; a response still being computed counts as idle, so the store host sets more) */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -29,12 +33,22 @@ export class HttpServer {
   private address: string | null = null;
 
   constructor(private readonly opts: HttpServerOptions) {
+    const requestTimeout = opts.requestTimeoutMs ?? 30_000;
     this.app = Fastify({
       // request lines at info would drown the service's own logs; errors still come through
       loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
       bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024,
       return503OnClosing: true,
-      ...(opts.maxHeaderBytes ? { http: { maxHeaderSize: opts.maxHeaderBytes } } : {}),
+      // Fastify's defaults (0) let a client hold a connection and a growing body forever
+      requestTimeout,
+      connectionTimeout: opts.idleTimeoutMs ?? 120_000,
+      http: {
+        ...(opts.maxHeaderBytes ? { maxHeaderSize: opts.maxHeaderBytes } : {}),
+        // Node arms its request-timeout check only when the server is created with one (Fastify
+        // sets it afterwards), and checks this often (30 s by default, longer than a short timeout)
+        requestTimeout,
+        connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeout / 4)),
+      },
     });
     this.app.get('/healthz', async () => ({ status: 'ok' }));
     this.app.get('/readyz', async (_req, reply) => {

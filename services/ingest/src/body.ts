@@ -4,6 +4,8 @@ import type { FieldError } from '@switchboard/events';
 export interface ParsedBody {
   items: unknown[];
   errors: FieldError[];
+  /** more lines than the limit given: nothing past it was parsed */
+  tooMany?: boolean;
 }
 
 /** application/json: an array of events, or one event object. */
@@ -20,12 +22,13 @@ export function parseJsonBody(text: string): ParsedBody {
 }
 
 /** application/x-ndjson: one event per line; blank lines are skipped, indexes count events. */
-export function parseNdjsonBody(text: string): ParsedBody {
+export function parseNdjsonBody(text: string, maxItems = Infinity): ParsedBody {
   const items: unknown[] = [];
   const errors: FieldError[] = [];
   let index = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    if (index >= maxItems) return { items, errors, tooMany: true };
     try {
       items.push(JSON.parse(line));
     } catch (err) {

@@ -17,6 +17,8 @@ export const ingestEnvSchema = z.object({
   ADAPTER_PUBLIC_BASE_URL: z.string().url().optional(),
   /** entries of each (tenant, vendor) adapter memory (CTR versions, Twilio task timelines) */
   ADAPTER_STATE_MAX_ENTRIES: z.coerce.number().int().min(100).default(200_000),
+  /** events one POST /v1/events may carry; more is a 413 (a client splits its batch) */
+  INGEST_MAX_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
 });
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
 
@@ -24,6 +26,8 @@ export interface IngestConfig {
   credentials: AdapterCredential[];
   publicBaseUrl?: string;
   stateMaxEntries: number;
+  /** INGEST_MAX_EVENTS (20,000 when absent) */
+  maxEvents?: number;
 }
 
 export function ingestConfig(env: IngestEnv): IngestConfig {
@@ -31,6 +35,7 @@ export function ingestConfig(env: IngestEnv): IngestConfig {
     credentials: env.ADAPTER_CREDENTIALS_FILE ? loadAdapterCredentials(env.ADAPTER_CREDENTIALS_FILE) : [],
     ...(env.ADAPTER_PUBLIC_BASE_URL ? { publicBaseUrl: env.ADAPTER_PUBLIC_BASE_URL } : {}),
     stateMaxEntries: env.ADAPTER_STATE_MAX_ENTRIES,
+    maxEvents: env.INGEST_MAX_EVENTS,
   };
 }
 
@@ -50,10 +55,10 @@ export interface IngestDeps {
  */
 export function createIngest(deps: IngestDeps): { publisher: EventPublisher; components: Component[] } {
   const log = deps.log.child({ component: 'ingest' });
-  const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000 };
+  const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000, maxEvents: 20_000 };
   const publisher = new EventPublisher(deps.kafka, log, deps.topics.events);
   const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq);
-  registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf });
+  registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}) });
   registerAdapterRoutes(deps.http.app, {
     publisher, deadLetters, metrics: deps.metrics, tenantOf: deps.tenantOf, log, credentials: config.credentials,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),

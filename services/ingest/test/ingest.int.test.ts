@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
@@ -128,6 +129,57 @@ describe('POST /v1/events', () => {
     const many = Array.from({ length: 400 }, (_, i) => event(1000 + i));
     const r = await post(JSON.stringify(many));
     expect(r.status).toBe(413);
+  });
+
+  it('answers 413 naming INGEST_MAX_EVENTS past 20,000 events, in JSON and NDJSON, within the size limit', async () => {
+    // 21,000 empty objects fit in 64 KiB
+    const json = await post(`[${Array.from({ length: 21_000 }, () => '{}').join(',')}]`);
+    expect(json.status).toBe(413);
+    expect(((await json.json()) as any).error).toMatch(/more than 20000 events .*INGEST_MAX_EVENTS/);
+    const nd = await post(Array.from({ length: 21_000 }, () => '{}').join('\n'), 'application/x-ndjson');
+    expect(nd.status).toBe(413);
+  });
+
+  it('answers a body of 20,000 bad events with the first 100 problems, the count and nothing published', async () => {
+    const t0 = performance.now();
+    const r = await post(`[${Array.from({ length: 20_000 }, () => '{}').join(',')}]`);
+    const body = (await r.json()) as any;
+    console.log(`[ingest] 20,000 empty events answered in ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(r.status).toBe(400);
+    expect(body).toMatchObject({ accepted: 0, rejected: 20_000, errors_truncated: true });
+    expect(body.errors).toHaveLength(100);
+    expect(body.errors[0]).toMatchObject({ index: 0 });
+  });
+
+  it('answers before reading the body when the caller is refused (the body is never sent here)', async () => {
+    const u = new URL(http.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: '/v1/events', method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024), 'x-tenant-id': 'a b/c' } });
+      req.on('response', (res) => { res.resume(); resolve(res.statusCode!); req.destroy(); });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(400);
+  });
+
+  it('cuts off a client that sends its body too slowly (408)', async () => {
+    const metrics = createMetricsRegistry();
+    const slow = new HttpServer({ host: '127.0.0.1', port: 0, log, metrics, requestTimeoutMs: 1000 });
+    createIngest({ kafka, http: slow, log, metrics, tenantOf: headerTenantResolver('demo'), topics });
+    await slow.start();
+    try {
+      const u = new URL(slow.url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: u.hostname, port: u.port, path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+        req.on('response', (res) => { res.resume(); resolve(res.statusCode!); });
+        req.on('error', reject);
+        req.write('[{"event_id":');
+      });
+      expect(status).toBe(408);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('refuses a malformed X-Tenant-Id', async () => {

@@ -12,8 +12,20 @@ const MAX_ATTRIBUTES = 64;
 const MAX_ATTRIBUTE_LEN = 1024;
 /** occurred_at may run this far ahead of the receiver's clock (source clock skew). */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** How late an event may arrive and still be counted (LATE_HORIZON_HOURS): the aggregator dead-letters older ones. */
+export const DEFAULT_LATE_HORIZON_HOURS = 7 * 24;
 
-const id = z.string().min(1, 'must not be empty').max(MAX_ID_LEN, `must be at most ${MAX_ID_LEN} characters`);
+/** Avro's long as avsc encodes it without precision loss (JavaScript numbers): ±(2^53 − 2). */
+const AVRO_SAFE_LONG = 9_007_199_254_740_990;
+
+// Ids are compared and stored as UTF-8: a lone surrogate (invalid UTF-16) would become U+FFFD
+// and two different ids one; control characters break logs, CSV and terminals.
+const id = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_ID_LEN, `must be at most ${MAX_ID_LEN} characters`)
+  .refine((s) => !/\p{Cs}/u.test(s), 'must be valid Unicode (it holds a lone surrogate)')
+  .refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters');
 const optId = id.nullable().optional();
 const duration = z
   .number()
@@ -28,8 +40,21 @@ const finite = z.number().finite().nullable().optional();
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const occurredAt = z.union([
   z.number().int('epoch milliseconds must be an integer').min(946684800000, 'epoch milliseconds before 2000 (seconds instead of ms?)').max(4102444800000, 'too far in the future'),
-  z.string().regex(ISO_WITH_OFFSET, 'must be ISO-8601 with a UTC offset (e.g. 2026-11-22T10:15:03.250Z) or epoch milliseconds'),
+  z.string().regex(ISO_WITH_OFFSET, 'must be ISO-8601 with a UTC offset (e.g. 2026-11-22T10:15:03.250Z) or epoch milliseconds')
+    .refine(isRealDateTime, 'is not a real date and time (month 1–12, a day the month has, hour 0–23, minute and second 0–59, offset at most ±14:00)'),
 ]);
+
+/** Date.parse rolls 2026-11-31 over to December 1; a timestamp must name a real instant as written. */
+export function isRealDateTime(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return false;
+  if (d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return false;
+  const off = /([+-])(\d{2}):?(\d{2})$/.exec(s);
+  if (off && (Number(off[2]) > 14 || Number(off[3]) > 59)) return false;
+  return Number.isFinite(Date.parse(s));
+}
 
 const SURVEY_DEFAULT_SCALES: Record<(typeof SURVEY_KINDS)[number], [number, number]> = {
   csat: [1, 5],
@@ -137,7 +162,7 @@ const jsonEvent = z
     previous_agent_state: z.enum(AGENT_STATES).nullable().optional(),
     previous_state_ms: duration,
     business_kind: z.enum(BUSINESS_KINDS).nullable().optional(),
-    amount_minor: z.number().int().nullable().optional(),
+    amount_minor: z.number().int('must be a whole number of minor units').min(-AVRO_SAFE_LONG, `must be at least -${AVRO_SAFE_LONG}`).max(AVRO_SAFE_LONG, `must be at most ${AVRO_SAFE_LONG}`).nullable().optional(),
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as EUR').nullable().optional(),
     attributes: z
       .record(z.string().max(MAX_ID_LEN), z.string().max(MAX_ATTRIBUTE_LEN))
@@ -167,6 +192,8 @@ export interface ValidationContext {
   /** receiver's clock, for the future-skew check */
   now?: number;
   maxFutureSkewMs?: number;
+  /** events older than this (ms before `now`) are refused: they would never be counted */
+  lateHorizonMs?: number;
   defaultSource?: string;
 }
 
@@ -178,7 +205,7 @@ export function validateEvent(input: unknown, index: number, ctx: ValidationCont
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((i) => ({ index, field: i.path.map(String).join('.'), reason: describeIssue(i) })),
+      errors: parsed.error.issues.map((i) => ({ index, field: i.path.map(String).join('.'), reason: describeIssue(i, input) })),
     };
   }
   const e = parsed.data;
@@ -188,6 +215,9 @@ export function validateEvent(input: unknown, index: number, ctx: ValidationCont
   const skew = ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   if (occurred > now + skew) {
     return { ok: false, errors: [{ index, field: 'occurred_at', reason: `is more than ${Math.round(skew / 1000)} s in the future of the receiver's clock` }] };
+  }
+  if (ctx.lateHorizonMs !== undefined && occurred < now - ctx.lateHorizonMs) {
+    return { ok: false, errors: [{ index, field: 'occurred_at', reason: `is older than the lateness horizon (${ctx.lateHorizonMs / 3_600_000} h, LATE_HORIZON_HOURS): it would never be counted` }] };
   }
   const tenant = e.tenant_id ?? ctx.defaultTenant;
   if (ctx.requiredTenant !== undefined && tenant !== ctx.requiredTenant) {
@@ -208,9 +238,28 @@ export function validateEvent(input: unknown, index: number, ctx: ValidationCont
   return { ok: true, event };
 }
 
-function describeIssue(i: z.core.$ZodIssue): string {
+/** What was sent at `path` (zod 4 leaves the input out of its issues). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): { present: boolean; value?: unknown } {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return { present: false };
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return { present: true, value: v };
+}
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v} (${JSON.stringify(v)?.slice(0, 40)})`);
+
+function describeIssue(i: z.core.$ZodIssue, input: unknown): string {
   if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
-  if (i.code === 'invalid_type' && i.input === undefined) return 'is required';
+  if (i.code === 'invalid_type' || i.code === 'invalid_union') {
+    const sent = valueAt(input, i.path);
+    if (!sent.present || sent.value === undefined) return 'is required';
+    if (i.code === 'invalid_type') return `must be ${i.expected === 'number' ? 'a number' : i.expected === 'string' ? 'a string' : i.expected === 'boolean' ? 'true or false' : `of type ${i.expected}`}, got ${kindOf(sent.value)}`;
+    // occurred_at: a string or a number, neither valid; the first branch's own message says why
+    const inner = i.errors.flat().find((e) => e.code !== 'invalid_type');
+    return inner?.message ?? `must be ISO-8601 with a UTC offset or epoch milliseconds, got ${kindOf(sent.value)}`;
+  }
   return i.message;
 }
 

@@ -71,3 +71,40 @@ describe('validateEvent', () => {
     for (const f of NULLABLE_FIELDS) expect(avroFields).toContain(f);
   });
 });
+
+describe('validateEvent: every bad input named as what it is', () => {
+  it('names a wrong type as a wrong type, not as missing', () => {
+    expect(errorsOf({ ...base, wait_ms: '18s' })).toEqual([{ index: 3, field: 'wait_ms', reason: 'must be a number, got a string ("18s")' }]);
+    expect(errorsOf({ ...base, contact_id: 42 })).toEqual([{ index: 3, field: 'contact_id', reason: 'must be a string, got a number (42)' }]);
+    expect(errorsOf({ ...base, occurred_at: true })[0]!.reason).toMatch(/got a boolean/);
+    const { contact_id: _, ...noContact } = base;
+    expect(errorsOf(noContact)).toEqual([{ index: 3, field: 'contact_id', reason: 'is required' }]);
+  });
+
+  it('refuses dates that do not exist instead of rolling them over', () => {
+    for (const t of ['2026-11-31T10:00:00Z', '2026-02-29T10:00:00Z', '2026-11-22T24:00:00Z', '2026-11-22T10:60:00Z', '2026-13-01T00:00:00Z', '2026-11-22T10:00:00+15:00']) {
+      expect(errorsOf({ ...base, occurred_at: t })[0], t).toMatchObject({ field: 'occurred_at', reason: expect.stringMatching(/^is not a real date and time/) });
+    }
+    expect(validateEvent({ ...base, occurred_at: '2024-02-29T10:00:00+05:30' }, 0, { ...ctx, now: Date.parse('2024-03-01T00:00:00Z') }).ok).toBe(true);
+  });
+
+  it('refuses ids that would change on the way to UTF-8, and control characters', () => {
+    expect(errorsOf({ ...base, contact_id: 'c\uD800' })).toEqual([{ index: 3, field: 'contact_id', reason: 'must be valid Unicode (it holds a lone surrogate)' }]);
+    expect(errorsOf({ ...base, event_id: 'e\uDFFF1' })[0]!.field).toBe('event_id');
+    expect(errorsOf({ ...base, queue_id: 'q\u0000' })).toEqual([{ index: 3, field: 'queue_id', reason: 'must not contain control characters' }]);
+    expect(validateEvent({ ...base, contact_id: 'kund-😀-ü' }, 0, ctx).ok).toBe(true);
+  });
+
+  it('bounds amount_minor to what the Avro long carries exactly', () => {
+    const ev = { ...base, type: 'customer_business_event', business_kind: 'purchase', customer_id: 'k1', wait_ms: undefined };
+    expect(errorsOf({ ...ev, amount_minor: 9_007_199_254_740_991 })).toEqual([{ index: 3, field: 'amount_minor', reason: 'must be at most 9007199254740990' }]);
+    expect(validateEvent({ ...ev, amount_minor: -9_007_199_254_740_990 }, 0, ctx).ok).toBe(true);
+  });
+
+  it('refuses an event past the lateness horizon when one is given', () => {
+    const old = { ...base, occurred_at: '2026-11-14T11:59:59Z' };
+    const r = validateEvent(old, 0, { ...ctx, lateHorizonMs: 7 * 24 * 3_600_000 });
+    expect(r).toEqual({ ok: false, errors: [{ index: 0, field: 'occurred_at', reason: 'is older than the lateness horizon (168 h, LATE_HORIZON_HOURS): it would never be counted' }] });
+    expect(validateEvent(old, 0, ctx).ok).toBe(true);
+  });
+});

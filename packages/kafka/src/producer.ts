@@ -51,13 +51,12 @@ export class EventPublisher {
 
   async publish(events: ContactEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // encoded before anything is sent: an event the schema refuses is the caller's bug (the
+    // edge validates against the same bounds), never "Kafka is unreachable"
+    const messages = events.map((e) => ({ key: eventKey(e), value: this.codec.encode(e), timestamp: String(Date.now()) }));
     let timer: NodeJS.Timeout | undefined;
     try {
-      const send = this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: events.map((e) => ({ key: eventKey(e), value: this.codec.encode(e), timestamp: String(Date.now()) })),
-      });
+      const send = this.producer.send({ topic: this.topic, acks: -1, messages });
       // A request in flight when the broker dies waits out kafkajs's request timeout; the
       // caller gets an answer sooner. The send may still land later: a retry is then a
       // redelivery, which the event_id ledger absorbs.

@@ -10,6 +10,7 @@ export {
   granularityMs,
   isTimeZone,
   isZonedGrain,
+  parseInstant,
   windowStart,
   zonedWindowEnd,
   zonedWindowStart,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
 import type { Topics } from '@switchboard/kafka';
 
 export const aggregatorEnvSchema = z.object({
@@ -9,7 +10,7 @@ export const aggregatorEnvSchema = z.object({
   AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000),
   AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168),
-  LATE_HORIZON_HOURS: z.coerce.number().positive().default(7 * 24),
+  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS),
   MAX_FUTURE_SKEW_S: z.coerce.number().nonnegative().default(300),
 });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import YAML from 'yaml';
-import { DIMENSIONS } from '@switchboard/kpi';
+import { DIMENSIONS, parseInstant } from '@switchboard/kpi';
 import { maskUrl, urlProblem, type Cidr, type TenantResolver } from '@switchboard/service-kit';
 import type { Alerter } from './alerter';
 import { ID_RE, InvalidRule, REDACTED, parseRule, publicRule, type AlertRule, type FieldProblem } from './rules';
@@ -89,9 +89,10 @@ function parseAlertFilters(raw: Record<string, unknown>): { filters: AlertFilter
   const time = (k: string) => {
     const v = one(k);
     if (v === undefined) return undefined;
-    const t = Date.parse(v);
-    if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !Number.isFinite(t)) problems.push({ param: k, reason: `"${v}" is not an ISO-8601 timestamp with a UTC offset` });
-    return t;
+    const t = parseInstant(v);
+    if (typeof t === 'number') return t;
+    problems.push({ param: k, reason: t.reason });
+    return NaN;
   };
   const from = time('from');
   const to = time('to');

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, type Granularity, type KpiOptions } from '@switchboard/kpi';
+import { DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, parseInstant, type Granularity, type KpiOptions } from '@switchboard/kpi';
 import { MAX_WINDOWS, readKpis } from '@switchboard/warehouse';
 import type { TenantResolver } from '@switchboard/service-kit';
 import { durationSchema, parseDuration } from './duration';
@@ -30,7 +30,7 @@ export const targetSchema = z.strictObject({
 });
 export type Target = z.infer<typeof targetSchema>;
 
-const isoSchema = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) && Number.isFinite(Date.parse(v)), 'must be an ISO-8601 timestamp with a UTC offset');
+const isoSchema = z.string().refine((v) => v.includes('T') && typeof parseInstant(v) === 'number', 'must be a real ISO-8601 timestamp with a UTC offset, 1970–2100');
 
 export const goalSchema = z.strictObject({
   ...kpiRef,
@@ -127,10 +127,15 @@ export function registerTargetRoutes(app: FastifyInstance, deps: TargetRouteDeps
     const details: { param: string; reason: string }[] = [];
     const g = (q.granularity ?? '1h') as Granularity;
     if (!GRANULARITY_IDS.includes(g)) details.push({ param: 'granularity', reason: `must be one of ${GRANULARITY_IDS.join(', ')}` });
-    const from = Date.parse(q.from ?? '');
-    const to = Date.parse(q.to ?? '');
-    if (!Number.isFinite(from)) details.push({ param: 'from', reason: 'is required (ISO-8601)' });
-    if (!Number.isFinite(to)) details.push({ param: 'to', reason: 'is required (ISO-8601)' });
+    const instant = (param: 'from' | 'to') => {
+      const v = q[param];
+      const t = v ? parseInstant(v) : { reason: 'is required (ISO-8601, e.g. 2026-11-22T00:00:00Z)' };
+      if (typeof t === 'number') return t;
+      details.push({ param, reason: t.reason });
+      return NaN;
+    };
+    const from = instant('from');
+    const to = instant('to');
     if (Number.isFinite(from) && Number.isFinite(to) && to <= from) details.push({ param: 'to', reason: 'must be after from' });
     if (!details.length && GRANULARITY_IDS.includes(g) && (to - from) / granularityMs(g) > MAX_WINDOWS) details.push({ param: 'granularity', reason: `more than ${MAX_WINDOWS} windows` });
     for (const k of Object.keys(q)) if (!['from', 'to', 'granularity'].includes(k)) details.push({ param: k, reason: 'unknown parameter' });
@@ -157,8 +162,9 @@ export function registerTargetRoutes(app: FastifyInstance, deps: TargetRouteDeps
     const goal = (await find('goal', tenant, req.params.id)) as Goal | undefined;
     if (!goal) return reply.code(404).send({ error: `no goal "${req.params.id}"` });
     const unknown = Object.keys(req.query).filter((k) => k !== 'at');
-    const at = req.query.at ? Date.parse(req.query.at) : now();
-    if (unknown.length || !Number.isFinite(at)) return reply.code(400).send({ error: 'invalid query', details: [...unknown.map((param) => ({ param, reason: 'unknown parameter' })), ...(Number.isFinite(at) ? [] : [{ param: 'at', reason: 'must be ISO-8601' }])] });
+    const parsedAt = req.query.at ? parseInstant(req.query.at) : now();
+    const at = typeof parsedAt === 'number' ? parsedAt : NaN;
+    if (unknown.length || typeof parsedAt !== 'number') return reply.code(400).send({ error: 'invalid query', details: [...unknown.map((param) => ({ param, reason: 'unknown parameter' })), ...(typeof parsedAt === 'number' ? [] : [{ param: 'at', reason: parsedAt.reason }])] });
     const windowMs = parseDuration(goal.window)!;
     const to = Math.floor(at / 60_000) * 60_000;
     const from = to - windowMs;

@@ -203,6 +203,10 @@ describe('targets and goals', () => {
     expect(r.body).toMatchObject({ windows_with_data: 2, windows_met: 1, attainment: 0.5 });
     expect((await call('GET', '/v1/targets/sl-80-20/attainment?from=2026-11-22T10:00:00Z&to=2026-11-22T09:00:00Z&granularity=2h')).body!.details.map((d: any) => d.param)).toEqual(['granularity', 'to']);
     expect((await call('GET', '/v1/targets/nope/attainment?from=2026-11-22T10:00:00Z&to=2026-11-22T11:00:00Z')).status).toBe(404);
+    // an instant the store cannot hold is the client's mistake (it was a 500)
+    const early = await call('GET', '/v1/targets/sl-80-20/attainment?from=1969-12-31T00:00:00Z&to=2026-11-22T11:00:00Z');
+    expect(early.status).toBe(400);
+    expect(early.body!.details).toEqual([{ param: 'from', reason: expect.stringMatching(/outside 1970/) }]);
   });
 
   it('reports goal progress against the straight-line trajectory', async () => {

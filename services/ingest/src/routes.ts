@@ -16,6 +16,8 @@ export interface IngestRouteDeps {
   maxErrorsReported?: number;
   /** events one request may carry (INGEST_MAX_EVENTS) */
   maxEvents?: number;
+  /** events older than this are refused (LATE_HORIZON_HOURS) */
+  lateHorizonMs?: number;
 }
 
 const JSON_TYPES = new Set(['application/json']);
@@ -77,7 +79,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       }
       parsed.items.forEach((item, i) => {
         const bad = badLines.get(i);
-        const r = bad ? undefined : validateEvent(item, i, { defaultTenant: tenant, now, ...(bound ? { requiredTenant: tenant } : {}) });
+        const r = bad ? undefined : validateEvent(item, i, { defaultTenant: tenant, now, ...(deps.lateHorizonMs ? { lateHorizonMs: deps.lateHorizonMs } : {}), ...(bound ? { requiredTenant: tenant } : {}) });
         if (r?.ok) {
           valid.push(r.event);
           return;

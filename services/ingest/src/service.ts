@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { DeadLetterPublisher, EventPublisher } from '@switchboard/kafka';
+import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
 import type { Component, HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerIngestRoutes } from './routes';
 import { registerAdapterRoutes } from './adapter-routes';
@@ -19,6 +20,8 @@ export const ingestEnvSchema = z.object({
   ADAPTER_STATE_MAX_ENTRIES: z.coerce.number().int().min(100).default(200_000),
   /** events one POST /v1/events may carry; more is a 413 (a client splits its batch) */
   INGEST_MAX_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  /** the aggregator's lateness horizon: older events are refused here rather than accepted and dead-lettered */
+  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS),
 });
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
 
@@ -28,6 +31,8 @@ export interface IngestConfig {
   stateMaxEntries: number;
   /** INGEST_MAX_EVENTS (20,000 when absent) */
   maxEvents?: number;
+  /** LATE_HORIZON_HOURS in ms (7 days when absent) */
+  lateHorizonMs?: number;
 }
 
 export function ingestConfig(env: IngestEnv): IngestConfig {
@@ -36,6 +41,7 @@ export function ingestConfig(env: IngestEnv): IngestConfig {
     ...(env.ADAPTER_PUBLIC_BASE_URL ? { publicBaseUrl: env.ADAPTER_PUBLIC_BASE_URL } : {}),
     stateMaxEntries: env.ADAPTER_STATE_MAX_ENTRIES,
     maxEvents: env.INGEST_MAX_EVENTS,
+    lateHorizonMs: env.LATE_HORIZON_HOURS * 3_600_000,
   };
 }
 
@@ -58,7 +64,7 @@ export function createIngest(deps: IngestDeps): { publisher: EventPublisher; com
   const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000, maxEvents: 20_000 };
   const publisher = new EventPublisher(deps.kafka, log, deps.topics.events);
   const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq);
-  registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}) });
+  registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}), lateHorizonMs: config.lateHorizonMs ?? DEFAULT_LATE_HORIZON_HOURS * 3_600_000 });
   registerAdapterRoutes(deps.http.app, {
     publisher, deadLetters, metrics: deps.metrics, tenantOf: deps.tenantOf, log, credentials: config.credentials,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),

@@ -182,6 +182,29 @@ describe('POST /v1/events', () => {
     }
   });
 
+  it('answers every bad input with a 400 naming field and problem, never a 5xx: Avro bounds, wrong types, impossible dates, lone surrogates, events past the lateness horizon', async () => {
+    const bad = [
+      event(500, { type: 'customer_business_event', business_kind: 'purchase', customer_id: 'k', wait_ms: undefined, amount_minor: 9_007_199_254_740_991 }),
+      event(501, { wait_ms: '18s' }),
+      event(502, { occurred_at: '2026-11-31T10:00:00Z' }),
+      event(503, { contact_id: 'c\uD800' }),
+      event(504, { occurred_at: new Date(now - 8 * 24 * 3_600_000).toISOString() }),
+    ];
+    const r = await post(JSON.stringify(bad));
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as any).errors.map((e: any) => [e.index, e.field, e.reason])).toEqual([
+      [0, 'amount_minor', 'must be at most 9007199254740990'],
+      [1, 'wait_ms', 'must be a number, got a string ("18s")'],
+      [2, 'occurred_at', expect.stringMatching(/^is not a real date and time/)],
+      [3, 'contact_id', 'must be valid Unicode (it holds a lone surrogate)'],
+      [4, 'occurred_at', 'is older than the lateness horizon (168 h, LATE_HORIZON_HOURS): it would never be counted'],
+    ]);
+    // with partial=true the late one is listed as rejected and the good one goes through
+    const partial = await post(JSON.stringify([event(505), bad[4]]), 'application/json', {}, '?partial=true');
+    expect(partial.status).toBe(202);
+    expect(await partial.json()).toMatchObject({ accepted: 1, rejected: 1, errors: [{ index: 1, field: 'occurred_at' }] });
+  });
+
   it('refuses a malformed X-Tenant-Id', async () => {
     const r = await post(JSON.stringify([event(40)]), 'application/json', { 'x-tenant-id': 'a b/c' });
     expect(r.status).toBe(400);

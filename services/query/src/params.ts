@@ -1,6 +1,6 @@
 
 import {
-  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, windowStart,
+  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, parseInstant, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
 import { MAX_WINDOWS, type KpiQuery } from '@switchboard/warehouse';
@@ -24,16 +24,16 @@ export class BadQuery extends Error {
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 function parseTime(param: string, v: unknown, problems: ParamProblem[]): number {
   if (typeof v !== 'string' || v === '') {
     problems.push({ param, reason: 'is required (ISO-8601, e.g. 2026-11-22T00:00:00Z)' });
     return NaN;
   }
-  const t = ISO.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
-  if (!Number.isFinite(t)) problems.push({ param, reason: `"${v}" is not an ISO-8601 timestamp with a UTC offset` });
-  return t;
+  const t = parseInstant(v);
+  if (typeof t === 'number') return t;
+  problems.push({ param, reason: t.reason });
+  return NaN;
 }
 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */

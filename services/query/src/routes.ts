@@ -35,8 +35,10 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   app.get('/v1/kpis', async (req, reply) => {
     const end = latency.startTimer();
     try {
+      // the caller first: an unauthenticated request learns nothing about its parameters
+      const tenant = deps.tenantOf(req).tenant;
       const q = parseKpiQuery(req.query as Record<string, unknown>);
-      const chunks = await cache.read(deps.tenantOf(req).tenant, q);
+      const chunks = await cache.read(tenant, q);
       const t = now();
       const fcr = q.kpis.some((k) => k.id === 'fcr_rate' || k.id === 'repeat_contact_rate');
       const meta = {

@@ -23,6 +23,14 @@ describe('parseKpiQuery', () => {
     expect(q.options).toEqual({ sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'] });
   });
 
+  it('refuses instants that do not exist or that the store cannot hold, naming the parameter', () => {
+    expect(problems({ ...ok, from: '1969-12-31' })).toEqual([{ param: 'from', reason: '"1969-12-31" is outside 1970-01-01T00:00:00Z … 2100-01-01T00:00:00Z' }]);
+    expect(problems({ ...ok, to: '2026-11-31T00:00:00Z' })).toEqual([{ param: 'to', reason: '"2026-11-31T00:00:00Z" is not a real date and time' }]);
+    expect(problems({ ...ok, to: '2100-01-01' })[0]!.param).toBe('to');
+    expect(problems({ ...ok, from: '2026-11-22 00:00' })[0]!.reason).toMatch(/not an ISO-8601 timestamp/);
+    expect(parseKpiQuery({ ...ok, from: '2026-11-22', to: '2026-11-22T06:30:00+05:30' }).to).toBe(Date.parse('2026-11-22T01:00:00Z'));
+  });
+
   it('defaults to hourly windows and the SPEC option defaults', () => {
     const q = parseKpiQuery(ok);
     expect(q.granularity).toBe('1h');

@@ -221,9 +221,13 @@ export function secondsToMs(value: unknown): number | null {
   return Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : null;
 }
 
-/** Constant-time comparison of two signatures or tokens (timingSafeEqual needs equal lengths). */
+/**
+ * Constant-time comparison of two signatures or tokens. Both sides are hashed first, so the
+ * compare runs over equal-length digests whatever was sent: an early return on a length
+ * mismatch would tell an attacker the secret's length.
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
+  const x = createHash('sha256').update(a, 'utf8').digest();
+  const y = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(x, y);
 }

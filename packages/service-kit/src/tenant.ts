@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
@@ -62,9 +62,16 @@ export function loadApiKeys(path: string): ApiKeyEntry[] {
  * are stored. An X-Tenant-Id naming another tenant is refused rather than ignored, so a
  * misconfigured client learns at once.
  */
-export function apiKeyTenantResolver(entries: ApiKeyEntry[]): TenantResolver {
-  const byHash = new Map(entries.map((e) => [e.sha256, e.tenant]));
+export function apiKeyTenantResolver(entries: ApiKeyEntry[] | (() => ApiKeyEntry[])): TenantResolver {
+  const current = typeof entries === 'function' ? entries : () => entries;
+  let seen: ApiKeyEntry[] | undefined;
+  let byHash = new Map<string, string>();
   return (req) => {
+    const list = current();
+    if (list !== seen) {
+      seen = list;
+      byHash = new Map(list.map((e) => [e.sha256, e.tenant]));
+    }
     const auth = req.headers.authorization;
     const key = typeof auth === 'string' && /^bearer /i.test(auth) ? auth.slice(7).trim() : req.headers['x-api-key'];
     if (typeof key !== 'string' || key === '') throw new HttpError(401, 'missing API key: send Authorization: Bearer <key> or X-Api-Key');
@@ -80,5 +87,40 @@ export function apiKeyTenantResolver(entries: ApiKeyEntry[]): TenantResolver {
 export function tenantResolverFromEnv(env: { AUTH_MODE: 'off' | 'api_key'; API_KEYS_FILE?: string; DEFAULT_TENANT: string }): TenantResolver {
   if (env.AUTH_MODE === 'off') return headerTenantResolver(env.DEFAULT_TENANT);
   if (!env.API_KEYS_FILE) throw new Error('AUTH_MODE=api_key needs API_KEYS_FILE (a JSON list of {tenant, sha256, name})');
-  return apiKeyTenantResolver(loadApiKeys(env.API_KEYS_FILE));
+  return apiKeyTenantResolver(reloadingApiKeys(env.API_KEYS_FILE));
+}
+
+/**
+ * The keys of API_KEYS_FILE as they are now: the file is looked at (its size and mtime) at most
+ * once a second, and read again when it changed, so a key removed from it stops working within
+ * a second, without a restart. A file that no longer parses keeps the keys it last held (and
+ * says so on stderr) rather than locking every client out or letting every key in.
+ */
+export function reloadingApiKeys(path: string, checkEveryMs = 1000): () => ApiKeyEntry[] {
+  let entries = loadApiKeys(path);
+  let stamp = stampOf(path);
+  let checkedAt = Date.now();
+  return () => {
+    const now = Date.now();
+    if (now - checkedAt < checkEveryMs) return entries;
+    checkedAt = now;
+    const s = stampOf(path);
+    if (s === stamp) return entries;
+    try {
+      entries = loadApiKeys(path);
+      stamp = s;
+    } catch (err) {
+      console.error(`[switchboard] ${path} changed but cannot be used; keeping its previous keys: ${(err as Error).message}`);
+    }
+    return entries;
+  };
+}
+
+function stampOf(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
 }

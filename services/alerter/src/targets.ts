@@ -99,6 +99,12 @@ export function registerTargetRoutes(app: FastifyInstance, deps: TargetRouteDeps
       const tenant = deps.tenantOf(req).tenant;
       return { [path]: (await deps.alerts.listConfig(kind, tenant)).map((r) => ({ id: r.id, ...(r.body as object) })) };
     });
+    app.get<{ Params: { id: string } }>(`/v1/${path}/:id`, async (req, reply) => {
+      const tenant = deps.tenantOf(req).tenant;
+      const found = (await deps.alerts.listConfig(kind, tenant)).find((r) => r.id === req.params.id);
+      if (!found) return reply.code(404).send({ error: `no ${kind} "${req.params.id}"` });
+      return { id: found.id, ...(found.body as object) };
+    });
     app.put<{ Params: { id: string } }>(`/v1/${path}/:id`, async (req, reply) => {
       const tenant = deps.tenantOf(req).tenant;
       if (!ID_RE.test(req.params.id)) return reply.code(400).send({ error: `invalid ${kind}`, details: [{ field: 'id', reason: 'must be 1–128 letters, digits, _ . -' }] });

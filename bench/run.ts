@@ -306,6 +306,12 @@ const entry = process.argv[2] === 'write-path'
       await (await import('./recovery')).runRecovery();
       process.exit(0);
     }
+    : process.argv[2] === 'idle'
+    ? async () => {
+      rmSync(state, { recursive: true, force: true });
+      await (await import('./idle')).runIdle();
+      process.exit(0);
+    }
     : process.argv[2] === 'peer'
       ? async () => {
         rmSync(state, { recursive: true, force: true });

@@ -193,6 +193,8 @@ describe('targets and goals', () => {
     const put = await call('PUT', '/v1/targets/sl-80-20', { name: '80/20', kpi: 'service_level', options: { sl_threshold_s: 20 }, scope: { queue_id: 'billing' }, comparison: '>=', threshold: 0.8 });
     expect(put.status).toBe(200);
     expect((await call('GET', '/v1/targets')).body!.targets.map((t: any) => t.id)).toEqual(['sl-80-20']);
+    expect((await call('GET', '/v1/targets/sl-80-20')).body).toEqual({ id: 'sl-80-20', ...put.body, options: expect.anything() });
+    expect((await call('GET', '/v1/targets/none')).status).toBe(404);
     const r = await call('GET', '/v1/targets/sl-80-20/attainment?from=2026-11-22T10:00:00Z&to=2026-11-22T13:00:00Z&granularity=1h');
     expect(r.status).toBe(200);
     expect(r.body!.windows).toEqual([
@@ -213,6 +215,8 @@ describe('targets and goals', () => {
     const goal = { kpi: 'service_level', scope: { queue_id: 'billing' }, baseline: 0.5, baseline_at: '2026-11-01T00:00:00Z', target: 0.9, deadline: '2026-12-01T00:00:00Z', window: '2h' };
     expect((await call('PUT', '/v1/goals/sl-up', { ...goal, deadline: '2026-10-01T00:00:00Z' })).body!.details[0].field).toBe('deadline');
     expect((await call('PUT', '/v1/goals/sl-up', goal)).status).toBe(200);
+    expect((await call('GET', '/v1/goals/sl-up')).body).toMatchObject({ id: 'sl-up', kpi: goal.kpi, target: goal.target });
+    expect((await call('GET', '/v1/goals/none')).status).toBe(404);
     // at 12:00 the last 2 h hold SL (4 + 1) / 8 = 0.625; 21.5 of 30 days elapsed → expected 0.5 + 0.4 × 0.7167 = 0.7867
     const r = await call('GET', '/v1/goals/sl-up/progress?at=2026-11-22T12:00:00Z');
     expect(r.status).toBe(200);

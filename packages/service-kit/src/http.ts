@@ -20,6 +20,20 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** a connection idle this long is closed (120 s; a response still being computed counts as idle, so the store host sets more) */
   idleTimeoutMs?: number;
+  /** false: the server answers errors and unknown routes itself (the store host speaks ClickHouse's) */
+  jsonErrors?: boolean;
+}
+
+/**
+ * The one shape of every error answer (4xx and 5xx) of every service: `{error, details?}`,
+ * `error` a sentence saying what is wrong, `details` a list of `{field|param, reason}` when
+ * there are several things to fix. Fastify's own errors (body too large, bad content type,
+ * malformed JSON, timeouts), unknown routes (404) and known routes asked with another method
+ * (405, with Allow) are answered in it too.
+ */
+export interface ErrorBody {
+  error: string;
+  details?: { field?: string; param?: string; reason: string }[];
 }
 
 /**
@@ -50,6 +64,7 @@ export class HttpServer {
         connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeout / 4)),
       },
     });
+    if (opts.jsonErrors !== false) this.installErrorShape(opts.log);
     this.app.get('/healthz', async () => ({ status: 'ok' }));
     this.app.get('/readyz', async (_req, reply) => {
       if (this.draining) return reply.code(503).send({ status: 'draining' });
@@ -64,6 +79,32 @@ export class HttpServer {
     this.app.get('/metrics', async (_req, reply) => {
       reply.header('content-type', opts.metrics.contentType);
       return opts.metrics.metrics();
+    });
+  }
+
+  private installErrorShape(log: Logger): void {
+    // every route's pattern, to tell "no such path" (404) from "not with this method" (405)
+    const routes: { method: string; re: RegExp }[] = [];
+    this.app.addHook('onRoute', (r) => {
+      const re = new RegExp(`^${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
+      for (const m of [r.method].flat()) routes.push({ method: String(m).toUpperCase(), re });
+    });
+    this.app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0]!;
+      const allowed = [...new Set(routes.filter((r) => r.re.test(path)).map((r) => r.method))].filter((m) => m !== 'HEAD');
+      if (allowed.length > 0) {
+        return reply.code(405).header('allow', allowed.join(', ')).send({ error: `${req.method} is not allowed on ${path}; use ${allowed.join(', ')}` } satisfies ErrorBody);
+      }
+      return reply.code(404).send({ error: `no route ${req.method} ${path}` } satisfies ErrorBody);
+    });
+    this.app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+      if (status >= 500) {
+        log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'request failed');
+        // an internal error's text (SQL, stack, addresses) is not the client's business
+        return reply.code(status).send({ error: status === 503 ? err.message : 'internal error; the server logged it' } satisfies ErrorBody);
+      }
+      return reply.code(status).send({ error: err.message } satisfies ErrorBody);
     });
   }
 

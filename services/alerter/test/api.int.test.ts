@@ -130,7 +130,7 @@ describe('alert rules API', () => {
     expect(await r.json()).toMatchObject({ id: 'asa', kpi: 'asa_ms', window: '5m' });
     const bad = await fetch(`${api}/v1/alert-rules/asa`, { method: 'PUT', headers: { 'content-type': 'application/yaml' }, body: 'kpi: [unclosed' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/invalid YAML/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/invalid YAML/);
   });
 
   it('400 says what is wrong with each field', async () => {

@@ -344,8 +344,12 @@ case "${1:-}" in
     do_start
     ;;
   status) do_status ;;
+  -h|--help|help)
+    echo "usage: npm run broker -- {fetch|start|stop|restart|status}   (a local Apache Kafka broker on 127.0.0.1:9092)"
+    ;;
   *)
-    echo "usage: $0 {fetch|start|stop|restart|status}" >&2
+    if [ -n "${1:-}" ]; then echo "broker: unknown command \"$1\"" >&2; else echo "broker: a command is required" >&2; fi
+    echo "usage: npm run broker -- {fetch|start|stop|restart|status}" >&2
     exit 64
     ;;
 esac

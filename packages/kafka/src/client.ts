@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** connection retries (kafkajs's default: 5, about 25 s before a broker is given up on); a CLI answers sooner */
+  retry?: { retries: number };
 }
 
 /** kafkajs logs through pino so every service writes one JSON log stream. */
@@ -14,6 +16,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
     brokers: cfg.brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
+    ...(cfg.retry ? { retry: cfg.retry } : {}),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

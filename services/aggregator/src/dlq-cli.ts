@@ -14,19 +14,43 @@ import { EventPublisher, createKafka, topicNames } from '@switchboard/kafka';
 import { commonEnvSchema, parseEnv } from '@switchboard/service-kit';
 import { readDlq, replayDlq } from './dlq-tools';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { reason: { type: 'string' }, from: { type: 'string' }, mapping: { type: 'string' }, options: { type: 'string' } },
-});
+const USAGE = `usage: npm run dlq -- list|replay [--reason <prefix: undecodable|invalid|late|future|adapter …>] [--from <dlq offset>]
+                       [--mapping <csv mapping yaml|json>] [--options <adapter options json|yaml>]`;
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { reason: { type: 'string' }, from: { type: 'string' }, mapping: { type: 'string' }, options: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+} catch (err) {
+  // node's messages name the flag: "Unknown option '--reson'", "Option '--from <value>' argument missing"
+  console.error(`dlq: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const { positionals, values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const command = positionals[0];
 if (command !== 'list' && command !== 'replay') {
-  console.error('usage: dlq list|replay [--reason <prefix: undecodable|invalid|late|future|…>] [--from <dlq offset>]');
+  console.error(`dlq: ${command === undefined ? 'a command is required' : `unknown command "${command}"`}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.from !== undefined && !/^\d+$/.test(values.from)) {
+  console.error(`dlq: --from must be a DLQ offset (a whole number), got "${values.from}"\n${USAGE}`);
   process.exit(2);
 }
 const env = parseEnv(commonEnvSchema);
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-dlq' }, pino({ level: 'warn' }));
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-dlq', retry: { retries: 2 } }, pino({ level: 'silent' }));
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
-const letters = await readDlq(kafka, topics, values.from);
+let letters: Awaited<ReturnType<typeof readDlq>>;
+try {
+  letters = await readDlq(kafka, topics, values.from);
+} catch (err) {
+  console.error(`dlq: cannot read ${topics.dlq} from Kafka at ${env.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS): ${(err as Error).message}`);
+  process.exit(1);
+}
 const match = (l: { reason: string }) => !values.reason || l.reason.startsWith(values.reason);
 if (command === 'list') {
   for (const l of letters.filter(match)) console.log(`${l.offset}\t${l.failedAt}\t${l.source}\t${l.key ?? ''}\t${l.reason}`);

@@ -195,7 +195,7 @@ export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promi
       if (reason !== null) {
         fr.rejected++;
         report.rejected++;
-        if (report.problems.length < 50) report.problems.push(`${file}#${rec.index}: ${reason}`);
+        if (report.problems.length < 50) report.problems.push(`${file} record ${rec.index + 1}: ${reason}`);
         letters.push({
           key: `${opts.tenant}/backfill`,
           value: rec.raw ?? JSON.stringify(rec.value),

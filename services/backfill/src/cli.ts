@@ -23,8 +23,8 @@ formats:
 ${RECORD_FORMATS.map((f) => `  ${f.name.padEnd(8)} ${f.description}`).join('\n')}`;
 
 const argsSchema = z.object({
-  format: z.enum(FORMAT_NAMES as [string, ...string[]], { message: `--format must be one of ${FORMAT_NAMES.join(', ')}` }),
-  tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, '--tenant must be 1–128 letters, digits, _ . -'),
+  format: z.enum(FORMAT_NAMES as [string, ...string[]], { error: (i) => (i.input === undefined ? '--format is required' : `--format must be one of ${FORMAT_NAMES.join(', ')}`) }),
+  tenant: z.string({ error: '--tenant is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, '--tenant must be 1–128 letters, digits, _ . -'),
   rate: z.coerce.number().min(0, '--rate must be ≥ 0').default(0),
   mapping: z.string().optional(),
   options: z.string().optional(),
@@ -56,14 +56,20 @@ if (!args.success) {
 }
 const a = args.data;
 const env = parseEnv(commonEnvSchema);
-const log = pino({ level: 'warn' });
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-backfill' }, log);
+// kafkajs logs its retries at ERROR; the CLI reports a broker it cannot reach in one line
+const log = pino({ level: 'silent' });
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-backfill', retry: { retries: 2 } }, log);
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
-await ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR });
 const publisher = new EventPublisher(kafka, log, topics.events, 30_000);
 const dlq = new DeadLetterPublisher(kafka, topics.dlq);
-await publisher.start();
-await dlq.start();
+try {
+  await ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR });
+  await publisher.start();
+  await dlq.start();
+} catch (err) {
+  console.error(`backfill: cannot reach Kafka at ${env.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS): ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const bar = new SingleBar({ format: '{file} [{bar}] {percentage}% | file {fileNo}/{files} | {events} events, {rejected} rejected', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
 let current = '';
@@ -100,6 +106,8 @@ try {
   }
   for (const p of report.problems) console.log(`rejected ${p}`);
   console.log(`published ${report.events} events to ${topics.events}; ${report.rejected} records rejected to ${topics.dlq}`);
+  // a script must see that something was not loaded (the rejected records wait in the DLQ)
+  if (report.rejected > 0) process.exitCode = 3;
 } catch (err) {
   bar.stop();
   console.error((err as Error).message === 'interrupted' ? 'interrupted: run the same command again to resume' : `backfill failed: ${(err as Error).message}`);

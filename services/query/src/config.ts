@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const queryEnvSchema = z.object({
   // /v1/kpis answers kept per day of windows (see kpi-cache.ts); 0 turns the cache off
-  QUERY_CACHE_MB: z.coerce.number().min(0).max(65_536).default(256),
+  QUERY_CACHE_MB: z.coerce.number().min(0).max(65_536).default(256).describe('memory for /v1/kpis answers kept per UTC day of windows (least recently used day out first); 0 turns it off'),
 });
 
 export interface QueryConfig {

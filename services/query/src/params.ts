@@ -12,6 +12,17 @@ export interface KpiRequest extends KpiQuery {
   format?: KpiFormat;
 }
 
+/**
+ * A list parameter may come as a comma list or repeated (`metrics=a&metrics=b`, what generated
+ * clients send by default): both mean the same list. A repeated scalar stays an array, and is
+ * refused as "given more than once".
+ */
+export function joinRepeatedLists(raw: Record<string, unknown>, lists: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = Array.isArray(v) && (lists.includes(k) || k.startsWith('filter.')) ? v.map(String).join(',') : v;
+  return out;
+}
+
 export interface ParamProblem {
   param: string;
   reason: string;
@@ -37,8 +48,9 @@ function parseTime(param: string, v: unknown, problems: ParamProblem[]): number 
 }
 
 /** Turns /v1/kpis query parameters into a typed query, or every problem found with them. */
-export function parseKpiQuery(raw: Record<string, unknown>): KpiRequest {
+export function parseKpiQuery(input: Record<string, unknown>): KpiRequest {
   const problems: ParamProblem[] = [];
+  const raw = joinRepeatedLists(input, ['metrics', 'group_by', 'complaint_topics']);
   const known = new Set(['metrics', 'from', 'to', 'granularity', 'group_by', 'tz', 'n', 'format', ...Object.keys(kpiOptionsSchema.shape)]);
   for (const k of Object.keys(raw)) {
     if (known.has(k)) continue;

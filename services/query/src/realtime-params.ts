@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LOOKBACK_H, MAX_LOOKBACK_H, REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from '@switchboard/warehouse';
-import { BadQuery, type ParamProblem } from './params';
+import { BadQuery, joinRepeatedLists, type ParamProblem } from './params';
 
 /**
  * The scalar parameters of GET /v1/realtime (filters are `filter.<dimension>`, handled beside
@@ -22,8 +22,9 @@ export const realtimeParamsSchema = z.object({
 
 
 /** Turns /v1/realtime query parameters into a typed query, or every problem found with them (BadQuery → 400). */
-export function parseRealtimeQuery(raw: Record<string, unknown>, now: number): RealtimeQuery {
+export function parseRealtimeQuery(input: Record<string, unknown>, now: number): RealtimeQuery {
   const problems: ParamProblem[] = [];
+  const raw = joinRepeatedLists(input, ['group_by']);
   const scalar: Record<string, unknown> = {};
   const filters: RealtimeQuery['filters'] = {};
   for (const [k, v] of Object.entries(raw)) {

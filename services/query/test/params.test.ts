@@ -31,6 +31,14 @@ describe('parseKpiQuery', () => {
     expect(parseKpiQuery({ ...ok, from: '2026-11-22', to: '2026-11-22T06:30:00+05:30' }).to).toBe(Date.parse('2026-11-22T01:00:00Z'));
   });
 
+  it('takes list parameters repeated as well as comma-separated (generated clients repeat them); a repeated scalar is refused', () => {
+    const q = parseKpiQuery({ ...ok, metrics: ['offered', 'service_level,asa_ms'], group_by: ['queue_id', 'channel'], 'filter.channel': ['voice', 'chat'] });
+    expect(q.kpis.map((k) => k.id)).toEqual(['offered', 'service_level', 'asa_ms']);
+    expect(q.groupBy).toEqual(['queue_id', 'channel']);
+    expect(q.filters).toEqual({ channel: ['voice', 'chat'] });
+    expect(problems({ ...ok, granularity: ['1h', '15m'] })).toContainEqual({ param: 'granularity', reason: 'given more than once' });
+  });
+
   it('defaults to hourly windows and the SPEC option defaults', () => {
     const q = parseKpiQuery(ok);
     expect(q.granularity).toBe('1h');
@@ -53,7 +61,7 @@ describe('parseKpiQuery', () => {
 
   it('refuses to < from, repeated parameters and ranges of too many windows', () => {
     expect(problems({ ...ok, to: '2026-11-21T00:00:00Z' })[0]!.param).toBe('to');
-    expect(problems({ ...ok, metrics: ['offered', 'answered'] })[0]).toMatchObject({ param: 'metrics', reason: 'given more than once' });
+    expect(problems({ ...ok, from: [ok.from, ok.from] })[0]).toMatchObject({ param: 'from', reason: 'given more than once' });
     expect(problems({ ...ok, granularity: '1m', to: '2027-11-23T00:00:00Z' })[0]!.reason).toMatch(/coarser/);
   });
 

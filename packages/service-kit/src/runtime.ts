@@ -3,22 +3,22 @@ import { brokersSchema, portSchema, stateDirSchema } from './config';
 
 /** Variables every service reads, with the same names in docker-compose and single-node mode. */
 export const commonEnvSchema = z.object({
-  KAFKA_BROKERS: brokersSchema,
-  KAFKA_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(6),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
-  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(5).default(1),
-  CLICKHOUSE_URL: z.string().url().optional(),
-  CLICKHOUSE_USER: z.string().optional(),
-  CLICKHOUSE_PASSWORD: z.string().optional(),
-  CLICKHOUSE_DATABASE: z.string().optional(),
-  SWITCHBOARD_STATE: stateDirSchema,
-  HOST: z.string().default('127.0.0.1'),
-  PORT: portSchema(8080),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
-  DEFAULT_TENANT: z.string().default('demo'),
+  KAFKA_BROKERS: brokersSchema.describe('comma-separated bootstrap servers'),
+  KAFKA_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(6).describe('partitions of contact-events.v1 when the topic is created (partitions are the unit of aggregator parallelism)'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('prefix of every topic name, so environments and test runs can share a cluster'),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(5).default(1).describe('replication factor of the topics when created'),
+  CLICKHOUSE_URL: z.string().url().optional().describe('ClickHouse server (or the store host) over HTTP; unset: embedded chDB under <SWITCHBOARD_STATE>/chdb'),
+  CLICKHOUSE_USER: z.string().optional().describe('user for CLICKHOUSE_URL'),
+  CLICKHOUSE_PASSWORD: z.string().optional().describe('password for CLICKHOUSE_URL'),
+  CLICKHOUSE_DATABASE: z.string().optional().describe('database for CLICKHOUSE_URL'),
+  SWITCHBOARD_STATE: stateDirSchema.describe('broker data, embedded ClickHouse data, logs, backfill checkpoints'),
+  HOST: z.string().default('127.0.0.1').describe('HTTP listener address'),
+  PORT: portSchema(8080).describe('HTTP listener port (single node: ingest, query and alerter share it)'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024).describe('request body limit; POST /v1/events answers 413 above it'),
+  DEFAULT_TENANT: z.string().default('demo').describe('tenant when no X-Tenant-Id is sent (auth off), and of file alert rules without one'),
   /** off: X-Tenant-Id names the tenant (local single-node); api_key: keys bound to one tenant */
-  AUTH_MODE: z.enum(['off', 'api_key']).default('off'),
-  API_KEYS_FILE: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTH_MODE: z.enum(['off', 'api_key']).default('off').describe('off: X-Tenant-Id names the tenant; api_key: every request needs an API key bound to one tenant'),
+  API_KEYS_FILE: z.string().optional().describe('JSON list of {tenant, sha256, name}, read again within a second of a change (revocation); `npm run api-key -- --tenant acme` adds one'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

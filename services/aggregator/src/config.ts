@@ -3,15 +3,15 @@ import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
 import type { Topics } from '@switchboard/kafka';
 
 export const aggregatorEnvSchema = z.object({
-  AGGREGATOR_GROUP_ID: z.string().default('switchboard-aggregator'),
-  AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(64),
+  AGGREGATOR_GROUP_ID: z.string().default('switchboard-aggregator').describe('consumer group on contact-events.v1'),
+  AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(64).describe('partitions the consumer handles at once (kafkajs partitionsConsumedConcurrently)'),
   // one combined ClickHouse write (all owned partitions) at most this often: each write has a large fixed cost
-  AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000),
-  AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
-  DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168),
-  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS),
-  MAX_FUTURE_SKEW_S: z.coerce.number().nonnegative().default(300),
+  AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000).describe('one combined write of all owned partitions at least this often …'),
+  AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000).describe('… or once this many records are buffered: the backpressure bound over all partitions'),
+  AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000).describe('consumer-group session timeout: how soon a crashed replica’s partitions move'),
+  DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168).describe('how long a counted event_id is remembered in the ledger'),
+  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS).describe('events older than this go to the DLQ as late'),
+  MAX_FUTURE_SKEW_S: z.coerce.number().nonnegative().default(300).describe('events further ahead of the clock go to the DLQ as future'),
 });
 
 export function aggregatorConfig(env: z.infer<typeof aggregatorEnvSchema>, topics: Topics) {

@@ -13,15 +13,15 @@ import { loadAdapterCredentials, type AdapterCredential } from './adapter-creden
 /** Variables of the vendor webhook endpoints, beside the common ones. */
 export const ingestEnvSchema = z.object({
   /** JSON or YAML list of {tenant, vendor, secret, options?}: the vendor accounts whose deliveries are accepted */
-  ADAPTER_CREDENTIALS_FILE: z.string().optional(),
+  ADAPTER_CREDENTIALS_FILE: z.string().optional().describe('YAML/JSON list of {tenant, vendor, secret, options?}: vendor accounts whose webhook deliveries are accepted'),
   /** scheme and host vendors call, for signatures over the URL behind a TLS-terminating proxy */
-  ADAPTER_PUBLIC_BASE_URL: z.string().url().optional(),
+  ADAPTER_PUBLIC_BASE_URL: z.string().url().optional().describe('scheme and host the vendors call, for signatures over the URL behind a TLS-terminating proxy'),
   /** entries of each (tenant, vendor) adapter memory (CTR versions, Twilio task timelines) */
-  ADAPTER_STATE_MAX_ENTRIES: z.coerce.number().int().min(100).default(200_000),
+  ADAPTER_STATE_MAX_ENTRIES: z.coerce.number().int().min(100).default(200_000).describe('entries of each (tenant, vendor) adapter memory (7-day expiry)'),
   /** events one POST /v1/events may carry; more is a 413 (a client splits its batch) */
-  INGEST_MAX_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  INGEST_MAX_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(20_000).describe('events one POST /v1/events may carry; more is a 413'),
   /** the aggregator's lateness horizon: older events are refused here rather than accepted and dead-lettered */
-  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS),
+  LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS).describe('the aggregator’s lateness horizon: older events are refused at ingest'),
 });
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
 

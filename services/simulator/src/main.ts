@@ -1,23 +1,12 @@
 // Standalone simulator: live contact-center traffic into ingest (SIMULATOR_TARGET) or straight
 // into Kafka (SIMULATOR_SINK=kafka). `tsx services/simulator/src/main.ts`
-import { z } from 'zod';
 import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, type Component } from '@switchboard/service-kit';
+import { simulatorEnvSchema } from './env';
 import { createSimulator } from './pace';
 import { httpSink, kafkaSink } from './sinks';
 
-const env = parseEnv(
-  commonEnvSchema.extend({
-    SIMULATOR_SINK: z.enum(['http', 'kafka']).default('http'),
-    SIMULATOR_TARGET: z.string().url().default('http://127.0.0.1:8080'),
-    SIMULATOR_EPS: z.coerce.number().positive().default(500),
-    SIMULATOR_SEED: z.string().optional(),
-    SIMULATOR_QUEUES: z.coerce.number().int().min(1).max(500).default(5),
-    /** stop by itself after this many seconds (0 = run until SIGTERM) */
-    SIMULATOR_DURATION_S: z.coerce.number().nonnegative().default(0),
-    SIMULATOR_BATCH: z.coerce.number().int().min(1).default(500),
-  }),
-);
+const env = parseEnv(commonEnvSchema.extend(simulatorEnvSchema.shape));
 const log = createLogger('simulator', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const http = new HttpServer({ host: env.HOST, port: env.PORT, log, metrics });

@@ -3,25 +3,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { z } from 'zod';
 import { parseEnv } from '@switchboard/service-kit';
 import { createSimulator } from '@switchboard/simulator';
 import { httpSink } from '@switchboard/simulator/sinks';
+import { nodeExtrasEnvSchema } from './env';
 import { renderLiveTable } from './live-table';
 import { singleNodeEnvSchema, startSingleNode } from './node';
 
-const env = parseEnv(
-  singleNodeEnvSchema.extend({
-    /** events/s the built-in simulator sends; 0 runs without it */
-    SIMULATOR_EPS: z.coerce.number().nonnegative().default(300),
-    SIMULATOR_QUEUES: z.coerce.number().int().min(1).max(500).default(5),
-    /** the simulator sends what came due this often, one ingest request each; its own default,
-     *  every 50 ms, cost the node ~0.14 cores at 300 events/s (events now reach ingest ≤ 1 s late) */
-    SIMULATOR_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
-    LIVE_TABLE: z.enum(['0', '1']).default('0'),
-    LIVE_TABLE_INTERVAL_S: z.coerce.number().positive().default(5),
-  }),
-);
+const env = parseEnv(singleNodeEnvSchema.extend(nodeExtrasEnvSchema.shape));
 const live = env.LIVE_TABLE === '1';
 // With the live table on, the terminal shows the table and the JSON logs go to a file.
 const logFile = join(env.SWITCHBOARD_STATE, 'logs', 'single-node.log');

@@ -6,20 +6,20 @@ import { portSchema, stateDirSchema } from '@switchboard/service-kit';
 export const isLoopbackHost = (host: string): boolean => host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '[::1]';
 
 export const storeHostEnvSchema = z.object({
-  HOST: z.string().default('127.0.0.1'),
+  HOST: z.string().default('127.0.0.1').describe('listener address; beyond loopback STORE_HOST_PASSWORD is required'),
   /** ClickHouse's own HTTP port, so CLICKHOUSE_URL=http://127.0.0.1:8123 reads as it would for a server */
-  PORT: portSchema(8123),
-  SWITCHBOARD_STATE: stateDirSchema,
+  PORT: portSchema(8123).describe('listener port: ClickHouse’s own HTTP port'),
+  SWITCHBOARD_STATE: stateDirSchema.describe('state directory; the data directory defaults to <SWITCHBOARD_STATE>/chdb'),
   /** the embedded engine's data directory; default <SWITCHBOARD_STATE>/chdb, the one embedded mode uses */
-  STORE_HOST_DATA_DIR: z.string().min(1).optional(),
+  STORE_HOST_DATA_DIR: z.string().min(1).optional().describe('the engine’s data directory; default <SWITCHBOARD_STATE>/chdb, the one embedded mode uses'),
   /** statements the engine runs at once; more wait their turn (a 2-core machine gains nothing past a few) */
-  STORE_HOST_MAX_RUNNING: z.coerce.number().int().min(1).max(256).default(8),
+  STORE_HOST_MAX_RUNNING: z.coerce.number().int().min(1).max(256).default(8).describe('statements run at once; the rest wait their turn'),
   /** request body limit (INSERT data is held in memory: the engine takes it as one buffer) */
-  STORE_HOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  STORE_HOST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024).describe('request body limit (INSERT data is held in memory)'),
   /** the one user clients authenticate as (ClickHouse's `default`, no password, unless set) */
-  STORE_HOST_USER: z.string().min(1).default('default'),
-  STORE_HOST_PASSWORD: z.string().default(''),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STORE_HOST_USER: z.string().min(1).default('default').describe('the one user clients authenticate as'),
+  STORE_HOST_PASSWORD: z.string().default('').describe('its password; may be empty only while HOST is a loopback address'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 }).superRefine((env, ctx) => {
   // the store's SQL interface open to a network with no password would give that network every tenant's data
   if (!isLoopbackHost(env.HOST) && !env.STORE_HOST_PASSWORD) {

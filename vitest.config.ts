@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects (README, "Tests"):
+// Two projects (docs/testing.md):
 //  - unit: pure functions and in-process HTTP handlers; no broker, no ClickHouse. Seconds:
 //    `npx vitest run --project unit`.
 //  - integration (`*.int.test.ts`): the real Kafka broker and ClickHouse (embedded chDB or

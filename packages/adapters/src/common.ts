@@ -1,5 +1,5 @@
 // The contract every vendor adapter implements. An adapter is a pure mapping from one vendor
-// record to normalized contact events (README.md, "POST /v1/events"); what little memory a vendor's feed forces on
+// record to normalized contact events (docs/api.md, "POST /v1/events"); what little memory a vendor's feed forces on
 // us (Amazon Connect's CTR versions, Twilio's task timeline) goes through an AdapterState
 // passed in, so the mapping stays testable and the HTTP route and the backfill share it.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -159,7 +159,7 @@ export function eventId(prefix: string, ...parts: (string | number)[]): string {
 }
 
 /**
- * Customer keys are pseudonymous (README.md, "POST /v1/events"): a phone number or e-mail address is hashed with
+ * Customer keys are pseudonymous (docs/adapters.md, "Customers are pseudonymous"): a phone number or e-mail address is hashed with
  * the tenant, so the same caller gets the same key and the address is never stored.
  */
 export function pseudonymize(tenant: string, raw: string): string {

@@ -8,7 +8,7 @@ export interface CompatProblem {
 }
 
 /**
- * README.md, "POST /v1/events": schemas evolve by adding optional fields only, so every version must read
+ * docs/architecture.md, "Packages and services" (Messages): schemas evolve by adding optional fields only, so every version must read
  * every other (backward and forward). Checked pairwise, since consumers may lag writers
  * by more than one version.
  */

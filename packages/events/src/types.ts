@@ -1,4 +1,4 @@
-// The normalized contact event of README.md, "POST /v1/events", as TypeScript sees it after decoding.
+// The normalized contact event of docs/api.md, "POST /v1/events", as TypeScript sees it after decoding.
 // Absent measures are null (Avro unions with null); occurred_at is epoch milliseconds.
 
 export const EVENT_TYPES = [

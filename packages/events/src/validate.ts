@@ -199,7 +199,7 @@ export interface ValidationContext {
 
 export type ValidationResult = { ok: true; event: ContactEvent } | { ok: false; errors: FieldError[] };
 
-/** Validates one event in the flat JSON form of README.md, "POST /v1/events" and normalizes it to a ContactEvent. */
+/** Validates one event in the flat JSON form of docs/api.md, "POST /v1/events" and normalizes it to a ContactEvent. */
 export function validateEvent(input: unknown, index: number, ctx: ValidationContext): ValidationResult {
   const parsed = jsonEvent.safeParse(input);
   if (!parsed.success) {

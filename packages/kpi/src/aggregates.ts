@@ -3,7 +3,7 @@ import { MAX_THRESHOLD_S } from './options';
 
 /**
  * What the store keeps per (tenant, window, dimensions): numerators and denominators only,
- * never ratios, so any window, group or rollup merges exactly (README.md, "KPIs").
+ * never ratios, so any window, group or rollup merges exactly (docs/kpis.md).
  *
  * - `sum` columns add up (UInt64 counts and millisecond totals).
  * - `fsum` columns add up fractional or signed values (Float64: survey scores, QA score

@@ -1,6 +1,6 @@
 import type { ContactEvent } from '@switchboard/events';
 
-/** Dimensions every aggregate row is keyed by (besides tenant and window), README.md, "KPIs". */
+/** Dimensions every aggregate row is keyed by (besides tenant and window), docs/kpis.md. */
 export const DIMENSIONS = ['queue_id', 'agent_id', 'team_id', 'channel', 'direction', 'topic', 'source'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 

@@ -6,7 +6,7 @@ export type SlFormula = (typeof SL_FORMULAS)[number];
 /** Longest wait the threshold buckets resolve to the second; longer waits share one bucket. */
 export const MAX_THRESHOLD_S = 3600;
 
-/** Topics counted as complaints when a query names none (README.md, "KPIs": the tenant's complaint set). */
+/** Topics counted as complaints when a query names none (docs/kpis.md: the tenant's complaint set). */
 export const DEFAULT_COMPLAINT_TOPICS = ['complaint'];
 
 /** A comma-separated list (or an array) of topic ids, trimmed and deduplicated. */
@@ -45,7 +45,7 @@ const fcrWindow = z
     return ms;
   });
 
-/** Named KPI options of README.md, "KPIs", with their defaults. */
+/** Named KPI options of docs/kpis.md, with their defaults. */
 export const kpiOptionsSchema = z.object({
   short_abandon_s: z.coerce.number().int().min(0).max(MAX_THRESHOLD_S).default(5),
   sl_threshold_s: z.coerce.number().int().min(1).max(MAX_THRESHOLD_S).default(20),

@@ -6,7 +6,7 @@ import { zonedWindowEnd, zonedWindowStart, zonedWindowStarts, type Granularity }
 import { TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 /**
- * The KPI definitions of README.md, "KPIs", computed the plain way, straight from an array of events.
+ * The KPI definitions of docs/kpis.md, computed the plain way, straight from an array of events.
  * Deliberately shares nothing with the aggregation path (no measures, no wait maps) so that
  * tests comparing the pipeline against it compare two independent readings of the SPEC.
  */
@@ -71,7 +71,7 @@ const activeCustomers = (w: Win) => distinct(interactions(w).map((e) => e.custom
 const business = (w: Win, kind: string) => of(w, 'customer_business_event').filter((e) => e.business_kind === kind);
 const customersWith = (w: Win, kind: string) => distinct(business(w, kind).map((e) => e.customer_id));
 
-/** The KPI over the events of one window and group, straight from the wording of README.md, "KPIs". */
+/** The KPI over the events of one window and group, straight from the wording of docs/kpis.md. */
 export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es)): number | null {
   const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000 };
   const { S, T } = w;

@@ -1,5 +1,5 @@
 /**
- * top_topics (README.md, "KPIs"): the most frequent contact reasons of a window, by created contacts,
+ * top_topics (docs/kpis.md; docs/api.md, "GET /v1/kpis"): the most frequent contact reasons of a window, by created contacts,
  * with their share and the change against the window before. It is a ranking, not a number,
  * so it sits beside the numeric catalogue: /v1/kpis answers it as a list per point.
  */

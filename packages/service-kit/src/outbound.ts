@@ -5,7 +5,7 @@ import { Agent, fetch, type RequestInit, type Response } from 'undici';
 
 // Outbound HTTP to addresses a tenant chose (alert webhooks, any future callback) must not
 // reach the machine's own services or the private network behind it: a webhook pointed at
-// http://127.0.0.1:8123/ would run SQL on the store host (README, "Outbound requests"). Only
+// http://127.0.0.1:8123/ would run SQL on the store host (docs/alerts.md, "Outbound requests"). Only
 // public unicast addresses are reached, checked
 //  - on the URL itself when it names an address (the URL parser has already turned
 //    `2130706433`, `0x7f.1` and `[::ffff:127.0.0.1]` into their canonical forms), and

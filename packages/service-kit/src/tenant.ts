@@ -21,7 +21,7 @@ export type TenantResolver = (req: FastifyRequest) => RequestTenant;
 
 /**
  * Auth off (local single-node mode): the X-Tenant-Id header names the tenant, default `demo`
- * (README.md, "Using it").
+ * (docs/api.md, "Auth and tenants").
  */
 export function headerTenantResolver(defaultTenant = 'demo'): TenantResolver {
   return (req) => {

@@ -1,4 +1,4 @@
--- KPI aggregates per tenant, window and dimensions (README.md, "KPIs"): numerators, denominators and
+-- KPI aggregates per tenant, window and dimensions (docs/kpis.md): numerators, denominators and
 -- wait histograms only, never ratios, so every rollup and every read-time ratio is exact.
 -- The aggregator writes 1-minute rows; materialized views roll each insert up to coarser
 -- grains. Counts are SimpleAggregateFunction(sum); wait maps count events by whole seconds

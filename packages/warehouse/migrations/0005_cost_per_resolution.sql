@@ -2,7 +2,7 @@
 -- agent_state_changed) by team, so per-team hourly costs chosen at read time are exact at every
 -- grain and group. Adds the column to every aggregate table, carries it through the rollup
 -- views (MODIFY QUERY) and re-creates the BI views with a staffed_hours column (the cost
--- itself needs configured rates, so the views leave it to the reader: see the README).
+-- itself needs configured rates, so the views leave it to the reader: see docs/kpis.md, "BI views").
 
 ALTER TABLE kpi_agg_1m
     ADD COLUMN IF NOT EXISTS staffed_ms_by_team SimpleAggregateFunction(sumMap, Map(String, UInt64));

@@ -1,4 +1,4 @@
--- Alerter (README.md, "Alerts", issue 5).
+-- Alerter (docs/alerts.md, issue 5).
 --
 -- alert_events: every alert transition (pending, firing, renotify, resolved, cancelled), the
 -- same JSON as published to alerts.v1 in `event`. (tenant_id, alert_id, seq) names a

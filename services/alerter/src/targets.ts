@@ -9,7 +9,7 @@ import { ID_RE, breaches, type FieldProblem } from './rules';
 import type { AlertStore } from './store';
 
 /**
- * Targets (README.md, "Alerts"): a KPI, a scope, a comparison and a threshold — `service_level ≥ 0.8` for
+ * Targets (docs/alerts.md, "Targets and goals"): a KPI, a scope, a comparison and a threshold — `service_level ≥ 0.8` for
  * queue billing — reported as attainment per window. Goals: a target with a baseline and a
  * deadline ("cut complaints 15 % in 6 months"), with progress against the straight line from
  * the baseline to the target.

@@ -44,7 +44,7 @@ export function loadCsvMapping(path: string): CsvMapping {
 export class CsvRowError extends Error {}
 
 /**
- * One CSV row (header → value) → the flat JSON event of README.md, "POST /v1/events", which then goes through the
+ * One CSV row (header → value) → the flat JSON event of docs/api.md, "POST /v1/events", which then goes through the
  * same validation as POST /v1/events. Empty cells are absent values. Without an event_id
  * column the id is a hash of the tenant and the row, so loading the file twice, or a file that
  * overlaps an earlier one, gives the same ids.

@@ -87,7 +87,7 @@ function mapAll(records: Json[], ctx = ctxOf()) {
 }
 
 describe('amazon-connect agent events', () => {
-  it('turns a morning of agent events into the SPEC state changes, once per real change', () => {
+  it('turns a morning of agent events into the contact-event state changes, once per real change', () => {
     // HEART_BEAT, ringing (still available), hold (still busy) and the LOGOUT after going offline change nothing
     expect(mapAll(morning)).toEqual({ events: morningEvents, ignored: 4 });
   });

@@ -17,7 +17,7 @@ const errorsOf = (input: unknown) => {
 };
 
 describe('validateEvent', () => {
-  it('normalizes the SPEC example: ISO time to epoch ms, defaults tenant and source, nulls the rest', () => {
+  it('normalizes the docs/api.md example: ISO time to epoch ms, defaults tenant and source, nulls the rest', () => {
     const r = validateEvent(base, 0, ctx);
     expect(r.ok).toBe(true);
     if (!r.ok) return;

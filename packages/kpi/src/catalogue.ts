@@ -8,7 +8,7 @@ export interface KpiDefinition {
   id: string;
   name: string;
   unit: KpiUnit;
-  /** the SPEC definition in words, for the OpenAPI document and docs/kpis.md (npm run docs) */
+  /** the definition in words, for the OpenAPI document and docs/kpis.md (npm run docs) */
   definition: string;
   inputs(o: KpiOptions): Record<string, Quantity>;
   /** null when a denominator is zero: "no data" is not 0 % */

@@ -8,7 +8,7 @@ import { TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 /**
  * The KPI definitions of docs/kpis.md, computed the plain way, straight from an array of events.
  * Deliberately shares nothing with the aggregation path (no measures, no wait maps) so that
- * tests comparing the pipeline against it compare two independent readings of the SPEC.
+ * tests comparing the pipeline against it compare two independent readings of docs/kpis.md.
  */
 export interface ReferenceQuery {
   tenant: string;
@@ -106,7 +106,7 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
     case 'art_p90_ms':
     case 'art_p95_ms': {
       // nearest rank over the raw durations, then reported as the upper bound of the 2 % log
-      // bucket (1.02^j ms) holding it — the resolution the SPEC's "documented error" allows
+      // bucket (1.02^j ms) holding it — the resolution docs/kpis.md documents as its error
       const ms = (metric.startsWith('frt')
         ? of(w, 'agent_message').filter((e) => e.first_response === true && e.response_ms !== null).map((e) => e.response_ms!)
         : of(w, 'resolved').filter((e) => e.resolution_ms !== null).map((e) => e.resolution_ms!)).sort((a, b) => a - b);

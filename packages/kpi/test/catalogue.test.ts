@@ -11,7 +11,7 @@ import { referenceMetric } from '../src/reference';
 // Hand-made cases for the windowed catalogue beyond the first release. Every value is read
 // both ways — folded into stored measures (also split into 1-minute rows and merged, as the
 // rollups do) and by the reference straight from the events — and checked against a number
-// worked out by hand from the SPEC definition.
+// worked out by hand from the definition in docs/kpis.md.
 
 let n = 0;
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -404,7 +404,7 @@ describe('the full catalogue', () => {
     }
     for (const id of ['fcr_rate', 'repeat_contact_rate']) expect(referenceMetric(id, [], DEFAULT_OPTIONS)).toBeNull();
   });
-  it('declares the SPEC options with their defaults', () => {
+  it('declares the catalogue options with their defaults', () => {
     expect(DEFAULT_OPTIONS).toEqual({ short_abandon_s: 5, sl_threshold_s: 20, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'] });
   });
 });

@@ -6,7 +6,7 @@
 -- ClickHouse on every insert and merge, and used by the optimizer whenever a query groups and
 -- filters only by queue_id / channel and needs only what it holds:
 --  - every sum and max column, merged (the scalar KPIs: counts, means, rates);
---  - the wait-map threshold counts of the SPEC's precomputed service-level thresholds
+--  - the wait-map threshold counts of the catalogue's precomputed service-level thresholds
 --    (10/20/30/60 s) and of the default short abandon (5 s): answered / abandoned with
 --    ceil(wait) ≤ T and abandoned with floor(wait) < 5, each as a one-bucket sumResample over
 --    the map's keys. The reader (services/query/src/kpi-reader.ts, quantitySql) writes the same

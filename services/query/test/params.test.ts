@@ -39,7 +39,7 @@ describe('parseKpiQuery', () => {
     expect(problems({ ...ok, granularity: ['1h', '15m'] })).toContainEqual({ param: 'granularity', reason: 'given more than once' });
   });
 
-  it('defaults to hourly windows and the SPEC option defaults', () => {
+  it('defaults to hourly windows and the catalogue option defaults', () => {
     const q = parseKpiQuery(ok);
     expect(q.granularity).toBe('1h');
     expect(q.options.sl_threshold_s).toBe(20);

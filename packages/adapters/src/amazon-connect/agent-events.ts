@@ -30,7 +30,7 @@ function contactsOf(snapshot: Obj): Obj[] {
 const stateOfContact = (c: Obj) => optString(c.State)?.toUpperCase() ?? '';
 
 /**
- * The SPEC state of a snapshot. Contacts outrank the status: an agent stays "Available" in
+ * The contact-event state of a snapshot. Contacts outrank the status: an agent stays "Available" in
  * Connect while talking, and is in after-contact work while a contact is ENDED but not yet
  * cleared. A missed or rejected contact leaves the agent unroutable until they act: away.
  */
@@ -65,7 +65,7 @@ function snapshotStart(snapshot: Obj, state: AgentState): number | null {
   return optEpochMs(obj(snapshot.AgentStatus)?.StartTimestamp, 'AgentStatus.StartTimestamp');
 }
 
-/** One agent event → agent_state_changed when the agent's SPEC state changed; heartbeats and configuration changes are ignored. */
+/** One agent event → agent_state_changed when the agent's contact-event state changed; heartbeats and configuration changes are ignored. */
 export function mapAgentEvent(record: unknown, ctx: MapContext): MapResult {
   const opts = parseOptions(ctx.options);
   const r = asObject(record, 'agent event');

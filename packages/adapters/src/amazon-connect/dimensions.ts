@@ -5,7 +5,7 @@ import { RecordError, optString } from '../common';
 import type { AmazonConnectOptions } from './options';
 
 export const SOURCE = 'amazon_connect';
-/** event_id prefix, as in the SPEC's example `amzn:ctr:9f1c:answered` */
+/** event_id prefix, as in docs/api.md's example `amzn:ctr:9f1c:answered` */
 export const ID_PREFIX = 'amzn';
 
 export type Obj = Record<string, unknown>;
@@ -24,7 +24,7 @@ export function arnId(arn: unknown): string | null {
 }
 
 /**
- * Connect channels → SPEC channels. Chat carries its real medium in the segment attribute
+ * Connect channels → contact-event channel. Chat carries its real medium in the segment attribute
  * `connect:Subtype` (SMS, WhatsApp, Apple Messages for Business are chats to Connect).
  * A task is a routed work item with no conversation; the tenant chooses what it counts as.
  */

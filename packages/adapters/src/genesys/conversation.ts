@@ -172,7 +172,7 @@ function mapAgentLeg(x: Ctx, leg: Leg): void {
     acw = tAcw?.value ?? 0;
     at = tHandle?.at ?? connEnd;
   }
-  // handle = talk + hold + acw, the SPEC's definition and Genesys's own for tHandle; computed
+  // handle = talk + hold + acw, the definition in docs/kpis.md and Genesys's own for tHandle; computed
   // from the same parts as contact_ended so the talk/hold/acw means add up to AHT
   emit(x, {
     ...common, event_id: sessionFactId(x.c.conversationId, sessionId, 'wrapup'), type: 'wrapup_completed', occurred_at: at,

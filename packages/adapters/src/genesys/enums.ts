@@ -17,7 +17,7 @@ export function norm(value: unknown): string {
 const NON_CONTACT_MEDIA = new Set(['cobrowse', 'screenshare', 'screenmonitoring', 'internalmessage', 'unknown', 'outdatedsdkversion']);
 
 /**
- * mediaType (+ messageType for `message`) → SPEC channel; null for media that are not a
+ * mediaType (+ messageType for `message`) → contact-event channel; null for media that are not a
  * customer contact. A callback is a voice call the agent places back; SMS keeps its own
  * channel, every other messaging provider (WhatsApp, Messenger, web messaging…) is messaging.
  */

@@ -1,4 +1,4 @@
-// Zendesk's words → SPEC enums: via channels, ticket statuses, topics.
+// Zendesk's words → contact-event enums: via channels, ticket statuses, topics.
 import type { Channel, Direction } from '@switchboard/events';
 import type { ZendeskOptions } from './options';
 
@@ -81,7 +81,7 @@ const RESOLVED = new Set(['solved', 'closed']);
 const UNRESOLVED = new Set(['new', 'open', 'pending', 'hold']);
 
 /**
- * A status change as SPEC sees it. Entering solved (or closed without being solved, which a
+ * A status change as the event model sees it. Entering solved (or closed without being solved, which a
  * merge does) resolves; leaving solved/closed for an open status reopens; solved → closed is
  * the same resolution aging. Deleted / archived / scrubbed are housekeeping, not outcomes.
  */

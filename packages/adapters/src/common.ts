@@ -125,6 +125,11 @@ export interface VendorEndpoint {
    * does, else the reason (the route answers 401 with it).
    */
   verify(delivery: HttpDelivery, secret: string): string | null;
+  /**
+   * Request headers (lower case) one of which every delivery carrying the vendor's credential
+   * has: a delivery with none of them is refused before its body is read or inflated.
+   */
+  credentialHeaders: readonly string[];
   /** Parses the body and maps every record; a body that cannot be parsed at all throws RecordError (400). */
   handle(delivery: HttpDelivery, ctx: MapContext): DeliveryOutcome;
   /** The success answer the vendor expects (Twilio 204, Firehose's {requestId, timestamp}, …). */

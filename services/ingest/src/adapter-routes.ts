@@ -130,6 +130,19 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
     // signatures cover the exact bytes, so every body reaches the adapter unparsed
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // Before a byte of the body is read or inflated: an API key is checked now (it throws
+    // 401/403), and a delivery without one must at least carry the vendor's credential header.
+    scope.addHook('onRequest', async (req, reply) => {
+      const endpoint = VENDOR_ENDPOINTS.get((req.params as { vendor?: string }).vendor as Vendor);
+      if (!endpoint) return;
+      if (hasApiKey(req) || credentialsFor(deps.credentials, endpoint.vendor).length === 0) {
+        deps.tenantOf(req);
+        return;
+      }
+      if (!endpoint.credentialHeaders.some((h) => req.headers[h] !== undefined)) {
+        return answer(reply, endpoint, undefined, 401, `no ${endpoint.vendor} credential: send ${endpoint.credentialHeaders.join(' or ')} (or an API key)`);
+      }
+    });
 
     scope.post<{ Params: { vendor: string } }>('/v1/adapters/:vendor', async (req, reply) => {
       const endpoint = VENDOR_ENDPOINTS.get(req.params.vendor as Vendor);

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -139,6 +140,23 @@ describe('POST /v1/adapters/amazon-connect (Firehose)', () => {
     // ?tenant= narrows the lookup to one tenant's key: acme's key does not open initech
     const narrowed = await fetch(`${open.http.url}/v1/adapters/amazon-connect?tenant=initech`, { method: 'POST', body: firehose('req-3', [b64(freshCtr())]), headers: { 'content-type': 'application/json', 'x-amz-firehose-access-key': FIREHOSE_KEY } });
     expect(narrowed.status).toBe(401);
+  });
+
+  it('refuses a delivery without the vendor credential header or an API key before reading its body (the body is never sent here)', async () => {
+    const u = new URL(open.http.url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: '/v1/adapters/zendesk', method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(10 * 1024 * 1024) } });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => { resolve({ status: res.statusCode!, body }); req.destroy(); });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error).toMatch(/send x-zendesk-webhook-signature/);
   });
 
   it('inflates a GZIP body', async () => {

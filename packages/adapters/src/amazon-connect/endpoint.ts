@@ -32,6 +32,7 @@ export const firehoseEndpoint: VendorEndpoint = {
   source: SOURCE,
   // Firehose always sends application/json (Content-Encoding gzip only when configured)
   contentTypes: ['application/json'],
+  credentialHeaders: ['x-amz-firehose-access-key'],
 
   verify(delivery, secret) {
     // Firehose copies the configured access key verbatim into this header; nothing is signed

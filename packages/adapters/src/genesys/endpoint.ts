@@ -57,6 +57,7 @@ export function makeGenesysEndpoint(conversation: RecordFormat, detailEvent: Rec
     vendor: 'genesys',
     source: SOURCE,
     contentTypes: ['application/json', 'application/x-ndjson'],
+    credentialHeaders: [TOKEN_HEADER.toLowerCase()],
 
     verify(d: HttpDelivery, secret: string): string | null {
       if (!secret) return 'no Genesys token is configured for this tenant';

@@ -31,6 +31,7 @@ export const twilioEndpoint: VendorEndpoint = {
   source: TWILIO_SOURCE,
   contentTypes: [FORM, 'application/json', 'application/cloudevents-batch+json', 'application/cloudevents+json'],
   verify: verifyTwilioSignature,
+  credentialHeaders: ['x-twilio-signature'],
   handle(delivery: HttpDelivery, ctx: MapContext): DeliveryOutcome {
     if (delivery.contentType === FORM) {
       const params = formRecord(delivery.rawBody);

@@ -28,6 +28,7 @@ export const zendeskWebhookEndpoint: VendorEndpoint = {
   source: SOURCE,
   contentTypes: ['application/json'],
   verify: verifyZendeskSignature,
+  credentialHeaders: ['x-zendesk-webhook-signature'],
   handle,
   reply,
 };

@@ -77,13 +77,8 @@ const KNOWN_EXCEPTIONS: { from: RegExp; to: string; why: string }[] = [
     to: '@switchboard/simulator',
     why: "tests build their event fixtures with the simulator's generateEvents (a candidate for testkit)",
   },
-  {
-    from: /^services\/aggregator\/src\/dlq-cli\.ts$/,
-    to: '@switchboard/backfill',
-    why: "the DLQ replay CLI maps adapter dead letters again with backfill's remapDeadLetter and loadCsvMapping",
-  },
   { from: /^services\/ingest\/test\/adapters\.int\.test\.ts$/, to: '@switchboard/backfill', why: "replays ingest's adapter dead letters through remapDeadLetter" },
-  { from: /^services\/single-node\/test\/dlq\.int\.test\.ts$/, to: '@switchboard/aggregator', why: "drives the aggregator's readDlq/replayDlq against a running node" },
+  { from: /^services\/single-node\/test\/dlq\.int\.test\.ts$/, to: '@switchboard/backfill', why: "drives the DLQ tools (readDlq/replayDlq) against a running node" },
   { from: /^services\/single-node\/test\/adapters-e2e\.int\.test\.ts$/, to: '@switchboard/backfill', why: 'backfills adapter records into a running node' },
 ];
 

@@ -15,13 +15,13 @@ const noStack = (out: string) => expect(out).not.toMatch(/\n\s+at .+\(.+:\d+:\d+
 
 describe('CLIs', () => {
   it('dlq: usage for --help, unknown flags, a missing command; one line for an unreachable broker', () => {
-    const help = run(TSX, ['services/aggregator/src/dlq-cli.ts', '--help']);
+    const help = run(TSX, ['services/backfill/src/dlq-cli.ts', '--help']);
     expect([help.code, help.out]).toEqual([0, expect.stringMatching(/^usage: npm run dlq -- list\|replay/)]);
-    const unknown = run(TSX, ['services/aggregator/src/dlq-cli.ts', 'list', '--reson', 'late']);
+    const unknown = run(TSX, ['services/backfill/src/dlq-cli.ts', 'list', '--reson', 'late']);
     expect(unknown.code).toBe(2);
     expect(unknown.out).toMatch(/Unknown option '--reson'[\s\S]*usage:/);
-    expect(run(TSX, ['services/aggregator/src/dlq-cli.ts']).out).toMatch(/a command is required/);
-    const down = run(TSX, ['services/aggregator/src/dlq-cli.ts', 'list'], { KAFKA_BROKERS: '127.0.0.1:1' });
+    expect(run(TSX, ['services/backfill/src/dlq-cli.ts']).out).toMatch(/a command is required/);
+    const down = run(TSX, ['services/backfill/src/dlq-cli.ts', 'list'], { KAFKA_BROKERS: '127.0.0.1:1' });
     expect(down.code).toBe(1);
     expect(down.out.trim()).toMatch(/^dlq: cannot read \S+ from Kafka at 127\.0\.0\.1:1 \(KAFKA_BROKERS\): /);
     for (const r of [help, unknown, down]) noStack(r.out);

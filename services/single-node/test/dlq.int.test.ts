@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { readDlq, replayDlq } from '@switchboard/aggregator';
+import { readDlq, replayDlq } from '@switchboard/backfill';
 import { createKafka, topicNames } from '@switchboard/kafka';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { loadCsvMapping, remapDeadLetter } from '@switchboard/backfill';
+import { loadCsvMapping } from './csv-mapping';
+import { remapDeadLetter } from './remap';
 import type { ContactEvent } from '@switchboard/events';
 import pino from 'pino';
 import { EventPublisher, createKafka, topicNames } from '@switchboard/kafka';

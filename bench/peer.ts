@@ -79,6 +79,13 @@ const THREAD_PER_CONSUMER = process.env.BENCH_PEER_THREAD_PER_CONSUMER === '1';
 const TIMEOUT_S = Number(process.env.BENCH_PEER_TIMEOUT_S ?? 600);
 /** 'peer' or 'aggregator' runs one side only (to tune a side; no ratios then) */
 const SIDES = process.env.BENCH_PEER_SIDES ?? 'both';
+/**
+ * The aggregator's node flags and extra environment, by round: BENCH_PEER_AGG_VARIANTS is a JSON
+ * array of { "flags": [...], "env": {...} }, round r taking variant (r - 1) mod n, so that
+ * ROUNDS = 2n with one side alone compares n variants A B … A B on one published backlog.
+ */
+const AGG_DEFAULT_FLAGS = ['--max-semi-space-size=64'];
+const AGG_VARIANTS = (process.env.BENCH_PEER_AGG_VARIANTS ? JSON.parse(process.env.BENCH_PEER_AGG_VARIANTS) : [{}]) as { flags?: string[]; env?: Record<string, string> }[];
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const POLL_MS = 200;
 const TENANT = 'bench-peer';
@@ -131,12 +138,26 @@ function brokerPid(): number | undefined {
   }
 }
 
-async function scrape(url: string): Promise<Record<string, number>> {
+/** The aggregator's memory at its largest resident set sampled during the drain (BENCH_PEER_MEM=1). */
+let memAtPeak: { rssMiB: number; detail: string } = { rssMiB: 0, detail: '' };
+async function scrape(url: string, pid?: number): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
+  const mem: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = /^switchboard_aggregator_events_total\{outcome="(\w+)"\} (\S+)$/.exec(line);
     if (m) out[m[1]!] = Number(m[2]);
+    const h = /^(?:switchboard_)?(nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes|aggregator_buffered_records) (\S+)$/.exec(line);
+    if (h) mem[h[1]!] = Number(h[2]);
+  }
+  if (pid && process.env.BENCH_PEER_MEM === '1') {
+    try {
+      const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
+      if (kb('VmRSS') > memAtPeak.rssMiB) {
+        memAtPeak = { rssMiB: kb('VmRSS'), detail: `rss ${kb('VmRSS').toFixed(0)} anon ${kb('RssAnon').toFixed(0)} file ${kb('RssFile').toFixed(0)} heap total ${(mem.nodejs_heap_size_total_bytes! / 2 ** 20).toFixed(0)} used ${(mem.nodejs_heap_size_used_bytes! / 2 ** 20).toFixed(0)} external ${(mem.nodejs_external_memory_bytes! / 2 ** 20).toFixed(0)} MiB, buffered ${mem.aggregator_buffered_records} records` };
+      }
+    } catch { /* gone */ }
   }
   return out;
 }
@@ -317,7 +338,9 @@ async function runAggregator(round: number, prefix: string): Promise<RunResult> 
   tempDirs.add(state);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnNode('aggregator', ['--max-semi-space-size=64', '--import', 'tsx', 'services/aggregator/src/main.ts'], {
+  const variant = AGG_VARIANTS[(round - 1) % AGG_VARIANTS.length]!;
+  const child = spawnNode('aggregator', [...(variant.flags ?? AGG_DEFAULT_FLAGS), '--import', 'tsx', 'services/aggregator/src/main.ts'], {
+    ...variant.env,
     KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PREFIX: prefix, KAFKA_EVENT_PARTITIONS: String(PARTITIONS), PORT: String(port),
     SWITCHBOARD_STATE: state, AGGREGATOR_GROUP_ID: `${prefix}aggregator-${round}`, DEFAULT_TENANT: TENANT,
   });
@@ -345,8 +368,10 @@ async function runAggregator(round: number, prefix: string): Promise<RunResult> 
     if (child.exitCode !== null) throw new Error('the aggregator exited during the drain');
     if (Date.now() > deadline) throw new Error(`the aggregator counted ${total(m)} of ${EVENTS} events within ${TIMEOUT_S} s`);
     await sleep(POLL_MS);
-    m = await scrape(url);
+    m = await scrape(url, child.pid);
   }
+  if (process.env.BENCH_PEER_MEM === '1') process.stderr.write(`[peer] aggregator #${round} at its largest sampled RSS: ${memAtPeak.detail}\n`);
+  memAtPeak = { rssMiB: 0, detail: '' };
   const t1 = Date.now();
   const cpu1 = cpuSeconds(child.pid);
   const threads = topThreads(th0, cpuByThread(child.pid));
@@ -363,7 +388,7 @@ async function runAggregator(round: number, prefix: string): Promise<RunResult> 
     side: 'aggregator', round, wall_s: (t1 - t0) / 1000, cpu_s: cpu1 - cpu0, events,
     events_per_cpu_s: events / (cpu1 - cpu0), events_per_s: events / ((t1 - t0) / 1000), peak_rss_mib: rss,
     startup_cpu_s: cpu0, broker_cpu_s: b1 - b0, threads, load_avg: loadAvg, totals,
-    note: [total(m0) > 0 ? `${total(m0)} counted before readiness (left out)` : '', outcomes.length ? `outcomes ${JSON.stringify(m)}` : ''].filter(Boolean).join('; ') || undefined,
+    note: [AGG_VARIANTS.length > 1 ? `variant ${JSON.stringify(variant)}` : '', total(m0) > 0 ? `${total(m0)} counted before readiness (left out)` : '', outcomes.length ? `outcomes ${JSON.stringify(m)}` : ''].filter(Boolean).join('; ') || undefined,
   };
 }
 

@@ -270,8 +270,12 @@ describe('GET /v1/realtime over the aggregator\'s state tables', () => {
     expect(tooLong.status).toBe(400);
     const fraction = await fetch(`${http.url}/v1/realtime?lookback_h=1.5`);
     expect(((await fraction.json()) as { details: { reason: string }[] }).details[0]!.reason).toMatch(/whole number/);
-    const twice = await fetch(`${http.url}/v1/realtime?group_by=queue_id&group_by=team_id`);
+    const twice = await fetch(`${http.url}/v1/realtime?lookback_h=2&lookback_h=3`);
     expect(((await twice.json()) as { details: { reason: string }[] }).details[0]!.reason).toMatch(/more than once/);
+    // a list parameter may be repeated (as generated clients send it)
+    const repeated = await fetch(`${http.url}/v1/realtime?group_by=queue_id&group_by=team_id`);
+    expect(repeated.status).toBe(200);
+    expect(((await repeated.json()) as { meta: { group_by: string[] } }).meta.group_by).toEqual(['queue_id', 'team_id']);
     const badTenant = await fetch(`${http.url}/v1/realtime`, { headers: { 'x-tenant-id': '../etc' } });
     expect(badTenant.status).toBe(400);
   });

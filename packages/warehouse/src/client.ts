@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ROW_BINARY } from './insert';
 
 /** Where ClickHouse is: in this process (chDB over a data directory) or a server over HTTP. */
 export type StoreTarget =
@@ -28,6 +30,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
       request_timeout: 30_000,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     });
+    passRowBinaryToServer(client);
     return { client, target, close: () => client.close() };
   }
   // chDB reads ./config.xml if one exists; a stray one would silently reconfigure the engine.
@@ -39,7 +42,8 @@ export async function openStore(target: StoreTarget): Promise<Store> {
   const { createChdbConnection } = await import('chdb/connection');
   const connection = createChdbConnection({ path: target.path });
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
-  passTabSeparatedThrough(client, connection.chdb.rawInsert);
+  const binary = chdbRowBinaryInsert(target.path, (sql) => connection.chdb.queryAsync(sql));
+  passTabSeparatedThrough(client, connection.chdb.rawInsert, binary);
   return { client, target, close: () => client.close() };
 }
 
@@ -60,7 +64,7 @@ export function storeTargetFromEnv(
   return { kind: 'embedded', path: join(stateDir, 'chdb') };
 }
 
-type RawInsert = (params: { table: string; values: Buffer; format: 'TSV'; columns?: readonly string[]; settings?: Record<string, string | number | boolean> }) => Promise<unknown>;
+type RawInsert = (params: { table: string; values: Buffer; format: 'TSV'; columns?: readonly string[]; settings?: Record<string, string> }) => Promise<unknown>;
 
 /**
  * Embedded, a TabSeparated insert goes to chDB as the bytes it is: @clickhouse/client's path
@@ -69,16 +73,72 @@ type RawInsert = (params: { table: string; values: Buffer; format: 'TSV'; column
  * kpi_agg_1m, 43 µs a row against 13 µs raw). Every other insert keeps the client's path.
  * The client object stays the one everything uses (and tests wrap), only its insert changes.
  */
-function passTabSeparatedThrough(client: ClickHouseClient, raw: RawInsert): void {
+function passTabSeparatedThrough(client: ClickHouseClient, raw: RawInsert, rawBinary: RawInsert): void {
   const insert = client.insert.bind(client);
   client.insert = (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
-    if (params.format !== 'TabSeparated' || !(params.values instanceof Readable)) return insert(params);
-    const chunks: Buffer[] = [];
-    for await (const chunk of params.values) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    const values = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const format = params.format as string;
+    if ((format !== 'TabSeparated' && format !== ROW_BINARY) || !(params.values instanceof Readable)) return insert(params);
+    const values = await bytesOf(params.values);
     const settings = Object.fromEntries(Object.entries(params.clickhouse_settings ?? {}).map(([k, v]) => [k, String(v)]));
     const columns = Array.isArray(params.columns) ? params.columns : undefined;
-    if (values.length > 0) await raw({ table: params.table, values, format: 'TSV', columns, settings });
+    if (values.length > 0) await (format === ROW_BINARY ? rawBinary : raw)({ table: params.table, values, format: 'TSV', columns, settings });
     return { executed: true, query_id: '', response_headers: {}, summary: undefined };
+  }) as ClickHouseClient['insert'];
+}
+
+async function bytesOf(values: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of values) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `INSERT INTO t (c, …) <source> SETTINGS k = 'v', … FORMAT RowBinary`: names checked, values quoted. */
+function rowBinaryStatement(table: string, columns: readonly string[] | undefined, settings: Record<string, string>, source: string): string {
+  for (const name of [table, ...(columns ?? []), ...Object.keys(settings)]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`RowBinary insert: bad identifier ${JSON.stringify(name)}`);
+  }
+  const cols = columns?.length ? ` (${columns.join(', ')})` : '';
+  const sets = Object.entries(settings).map(([k, v]) => `${k} = '${v.replace(/[\\']/g, (c) => `\\${c}`)}'`).join(', ');
+  return `INSERT INTO ${table}${cols} ${source}${sets ? ` SETTINGS ${sets}` : ''} FORMAT RowBinary`;
+}
+
+/**
+ * RowBinary into chDB, from a file. chdb-node's raw insert appends the payload to the
+ * statement as inline data, which the engine ends at the first empty line: text formats
+ * never hold two newlines in a row, binary data may (measured: a UInt64 of 0x0a0a fails
+ * the insert). So the bytes are written to a file in the data directory and read by
+ * `INSERT … FROM INFILE … FORMAT RowBinary`, which chDB reads as one block when its
+ * max_block_size allows (ONE_BLOCK_SETTINGS); the file is removed after the insert.
+ */
+function chdbRowBinaryInsert(path: string, queryAsync: (sql: string) => Promise<unknown>): RawInsert {
+  const dir = resolve(path, 'insert-files');
+  // files of a process that died mid-insert (one process per data directory)
+  rmSync(dir, { recursive: true, force: true });
+  let n = 0;
+  return async ({ table, values, columns, settings }) => {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${process.pid}-${n++}.rowbinary`);
+    if (file.includes("'") || file.includes('\\')) throw new Error(`RowBinary insert: unusable file name ${file}`);
+    await writeFile(file, values);
+    try {
+      await queryAsync(rowBinaryStatement(table, columns, settings ?? {}, `FROM INFILE '${file}'`));
+    } finally {
+      await rm(file, { force: true });
+    }
+  };
+}
+
+/** A server takes RowBinary as the body of an INSERT … FORMAT RowBinary statement. */
+function passRowBinaryToServer(client: ClickHouseClient): void {
+  const insert = client.insert.bind(client);
+  client.insert = (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+    if ((params.format as string) !== ROW_BINARY || !(params.values instanceof Readable)) return insert(params);
+    const columns = Array.isArray(params.columns) ? params.columns : undefined;
+    const cols = columns?.length ? ` (${columns.join(', ')})` : '';
+    const r = await client.exec({ query: `INSERT INTO ${params.table}${cols} FORMAT RowBinary`, values: params.values, clickhouse_settings: params.clickhouse_settings });
+    r.stream.resume();
+    return { executed: true, query_id: r.query_id, response_headers: r.response_headers, summary: r.summary };
   }) as ClickHouseClient['insert'];
 }

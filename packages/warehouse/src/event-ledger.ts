@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ContactEvent } from '@switchboard/events';
-import { tokenedInsert, tsvString, type InsertStats } from './insert';
+import { RowBinary, tokenedInsert, type InsertStats } from './insert';
 
 /**
  * Ids per lookup query. A server takes query parameters in the URL, so its lookups are kept
@@ -30,15 +30,21 @@ export class EventLedger {
     const tenants = [...new Set(events.map((e) => e.tenant_id))];
     for (let i = 0; i < events.length; i += this.lookupChunk) {
       const ids = events.slice(i, i + this.lookupChunk).map((e) => e.event_id);
+      // The ids as one newline-separated String parameter split by the query: a String is
+      // sent and read as it is, where an Array(String) of tens of thousands is escaped
+      // element by element here and parsed as a literal there (measured: 18,000 ids, ~65
+      // against ~30 ms for the parameter alone). An id holding a newline takes the array.
+      const joined = ids.some((id) => id.includes('\n')) ? null : ids.join('\n');
+      const idSet = joined === null ? 'arrayJoin({ids:Array(String)})' : "arrayJoin(splitByChar('\\n', {ids:String}))";
       const t0 = performance.now();
       const rs = await this.client.query({
         // The ids as a subquery, not a literal set: ClickHouse analyses a literal IN set of tens
         // of thousands against the primary key for seconds to minutes (measured: 50,000 ids,
         // 50,000 rows, 63 s), and a subquery's set through the index in well under a second.
         query: `SELECT tenant_id, event_id FROM event_ids
-                WHERE tenant_id IN {tenants:Array(String)} AND event_id IN (SELECT arrayJoin({ids:Array(String)}))
+                WHERE tenant_id IN {tenants:Array(String)} AND event_id IN (SELECT ${idSet})
                   AND token != {token:String} AND seen_at >= now() - toIntervalHour({h:UInt32})`,
-        query_params: { tenants, ids, token, h: this.horizonHours },
+        query_params: { tenants, ids: joined ?? ids, token, h: this.horizonHours },
         format: 'JSONCompactEachRow',
       });
       for (const [t, id] of await rs.json<[string, string]>()) seen.add(key(t, id));
@@ -49,11 +55,16 @@ export class EventLedger {
 
   async record(events: ContactEvent[], token: string): Promise<void> {
     if (events.length === 0) return;
-    const t = tsvString(token);
+    const rows = new RowBinary(events.length * 96);
+    for (const e of events) {
+      rows.string(e.tenant_id);
+      rows.string(e.event_id);
+      rows.string(token);
+    }
     await tokenedInsert(this.client, {
       table: 'event_ids',
       columns: ['tenant_id', 'event_id', 'token'],
-      rows: events.map((e) => `${tsvString(e.tenant_id)}	${tsvString(e.event_id)}	${t}`),
+      binary: { bytes: rows.bytes(), rowCount: events.length },
       token: `${token}:ids`,
     }, this.stats);
   }

@@ -10,7 +10,7 @@ export { StoreComponent } from './component';
 export { loadMigrations, migrate, type Migration } from './migrate';
 
 // writing
-export { InsertStats, tokenedInsert, tsvMap, tsvString, tsvTime64, type TokenedInsert } from './insert';
+export { InsertStats, RowBinary, tokenedInsert, tsvMap, tsvString, tsvTime64, type TokenedInsert } from './insert';
 export { aggregateMinuteRows, toInsertRow, type AggregateRow } from './rows';
 export { KpiWriter } from './kpi-writer';
 export { StateWriter } from './state-writer';

@@ -16,13 +16,17 @@ export const ONE_BLOCK_SETTINGS = {
   min_insert_block_size_rows: '0',
   min_insert_block_size_bytes: '0',
   input_format_parallel_parsing: '0',
+  // a RowBinary insert is read from a file by chDB, which cuts the input every max_block_size rows
+  max_block_size: '1000000000',
 } as const;
 
 export interface TokenedInsert {
   table: string;
   columns: readonly string[];
-  /** rows as TabSeparated text, one line per row (see tsvString, tsvMap) */
-  rows: string[];
+  /** rows as TabSeparated text, one line per row (see tsvString, tsvMap) … */
+  rows?: string[];
+  /** … or as RowBinary bytes, `rowCount` rows in `columns` order (see RowBinary) */
+  binary?: { bytes: Buffer; rowCount: number };
   /** names this insert for ClickHouse's deduplication: the same token twice inserts once */
   token: string;
 }
@@ -54,15 +58,18 @@ export class InsertStats {
  * most once; set on every call, since embedded chDB keeps the previous call's settings.
  */
 export async function tokenedInsert(client: ClickHouseClient, ins: TokenedInsert, stats?: InsertStats): Promise<void> {
-  if (ins.rows.length === 0) return;
+  const rowCount = ins.binary ? ins.binary.rowCount : ins.rows?.length ?? 0;
+  if (rowCount === 0) return;
   // one joined string, encoded once (measured faster than writing row by row into a buffer)
-  const body = Buffer.from(`${ins.rows.join('\n')}\n`);
+  const body = ins.binary ? ins.binary.bytes : Buffer.from(`${ins.rows!.join('\n')}\n`);
   const t0 = performance.now();
   await client.insert({
     table: ins.table,
     columns: ins.columns as [string, ...string[]],
     values: Readable.from([body], { objectMode: false }),
-    format: 'TabSeparated',
+    // RowBinary is not in @clickhouse/client's list of insert formats: openStore's client
+    // sends it itself (embedded: chDB's raw insert; a server: an INSERT … FORMAT RowBinary body)
+    format: (ins.binary ? ROW_BINARY : 'TabSeparated') as 'TabSeparated',
     clickhouse_settings: {
       insert_deduplication_token: ins.token,
       ...ONE_BLOCK_SETTINGS,
@@ -75,7 +82,162 @@ export async function tokenedInsert(client: ClickHouseClient, ins: TokenedInsert
       max_insert_threads: '1',
     } as Record<string, string>,
   });
-  stats?.record(ins.table, ins.rows.length, performance.now() - t0);
+  stats?.record(ins.table, rowCount, performance.now() - t0);
+}
+
+export const ROW_BINARY = 'RowBinary';
+
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const TWO_32 = 2 ** 32;
+
+/**
+ * Rows in ClickHouse's RowBinary format, written straight into one growing Buffer: no string
+ * per row or field, and no text for ClickHouse to parse (numbers, maps and strings are read
+ * as bytes). Fields are written in the insert's column order; each method writes one field of
+ * the named ClickHouse type (a LowCardinality(T), SimpleAggregateFunction(f, T) or Enum8 is
+ * written as its T / Int8).
+ */
+export class RowBinary {
+  buf: Buffer;
+  pos = 0;
+  rows = 0;
+  constructor(initialBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+  /** room for n more bytes */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  /** the rows written so far (a view of the buffer, valid until the next write) */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+  uint8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+  uint16(v: number): void {
+    this.ensure(2);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = v & 0xff;
+    b[p++] = (v >>> 8) & 0xff;
+    this.pos = p;
+  }
+  uint32(v: number): void {
+    this.ensure(4);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = v & 0xff;
+    b[p++] = (v >>> 8) & 0xff;
+    b[p++] = (v >>> 16) & 0xff;
+    b[p++] = (v >>> 24) & 0xff;
+    this.pos = p;
+  }
+  /** UInt64 from a safe integer; a negative one as its two's complement (as ClickHouse reads '-n' in text) */
+  uint64(v: number): void {
+    this.ensure(8);
+    const b = this.buf;
+    let p = this.pos;
+    if (v >= 0 && v < TWO_32 && (v | 0) === v) {
+      b[p++] = v & 0xff;
+      b[p++] = (v >>> 8) & 0xff;
+      b[p++] = (v >>> 16) & 0xff;
+      b[p++] = (v >>> 24) & 0xff;
+      b[p++] = 0;
+      b[p++] = 0;
+      b[p++] = 0;
+      b[p++] = 0;
+      this.pos = p;
+      return;
+    }
+    if (v >= 0 && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32);
+      b.writeUInt32LE(v - hi * TWO_32, p);
+      b.writeUInt32LE(hi, p + 4);
+    } else {
+      // throws on a fraction, as the text form would fail to parse
+      b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), p);
+    }
+    this.pos = p + 8;
+  }
+  /** Int64 from a safe integer (a DateTime64(3) as epoch ms) */
+  int64(v: number): void {
+    if (!Number.isSafeInteger(v)) throw new RangeError(`Int64 from ${v}`);
+    this.ensure(8);
+    const hi = Math.floor(v / TWO_32);
+    this.buf.writeUInt32LE(v - hi * TWO_32, this.pos);
+    this.buf.writeInt32LE(hi, this.pos + 4);
+    this.pos += 8;
+  }
+  float64(v: number): void {
+    this.ensure(8);
+    F64[0] = v;
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 8; i++) b[p++] = F64_BYTES[i]!;
+    this.pos = p;
+  }
+  /** LEB128 length prefix */
+  varUInt(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    b[p++] = v;
+    this.pos = p;
+  }
+  /** String: UTF-8 bytes with their length first (any byte may appear, nothing is escaped) */
+  string(s: string): void {
+    const n = s.length;
+    if (n < 0x80) {
+      // ASCII (the usual case): one length byte, one byte a character
+      this.ensure(n + 1);
+      const b = this.buf;
+      const start = this.pos;
+      let p = start + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        b[start] = n;
+        this.pos = p;
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, 'utf8');
+    this.varUInt(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+  /** Map(String, UInt64) */
+  stringUInt64Map(m: ReadonlyMap<string, number>): void {
+    this.varUInt(m.size);
+    for (const [k, v] of m) {
+      this.string(k);
+      this.uint64(v);
+    }
+  }
+  /** Map(UInt16, UInt64) */
+  uint16UInt64Map(m: ReadonlyMap<number, number>): void {
+    this.varUInt(m.size);
+    for (const [k, v] of m) {
+      this.uint16(k);
+      this.uint64(v);
+    }
+  }
 }
 
 // TabSeparated escapes: a field never holds a raw tab, newline or backslash.

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STORED_TABLES, emptyMeasures, mergeMeasures, windowStart, type Granularity } from '@switchboard/kpi';
-import { tokenedInsert, tsvMap, tsvString, type InsertStats } from './insert';
+import { RowBinary, tokenedInsert, tsvMap, tsvString, type InsertStats } from './insert';
 import type { AggregateRow } from './rows';
 
 const MEASURE_NAMES = AGGREGATE_COLUMNS.map((c) => c.name);
@@ -45,6 +45,43 @@ export function tsvMeasures(r: AggregateRow): string {
   return out;
 }
 
+/**
+ * The measure columns of a row as RowBinary: sums and maxima UInt64 or Float64, maps
+ * Map(UInt16 | String, UInt64). Compiled from AGGREGATE_COLUMNS into one function that reads
+ * each measure by its name (a loop over the names costs a generic keyed lookup per field).
+ */
+export const binaryMeasures = new Function('out', 'r', `const m = r.measures;\n${AGGREGATE_COLUMNS.map((c) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(c.name)) throw new Error(`measure name ${c.name}`);
+  const write = c.kind === 'fsum' ? 'float64' : c.kind === 'waitmap' ? 'uint16UInt64Map' : c.kind === 'keymap' ? 'stringUInt64Map' : 'uint64';
+  return `out.${write}(m.${c.name});`;
+}).join('\n')}`) as (out: RowBinary, r: AggregateRow) => void;
+
+/**
+ * Rows of a kpi_agg_* or kpi_queue_* table as RowBinary at the 1-minute grain, and where each
+ * row's bucket is (a UInt32 of epoch seconds), so that the same bytes serve every grain with
+ * the bucket moved to the grain's window (atGrain).
+ */
+function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][]): { out: RowBinary; bucketAt: Uint32Array } {
+  const out = new RowBinary(rows.length * 256 + 1024);
+  const bucketAt = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out.string(r.tenant_id);
+    bucketAt[i] = out.pos;
+    out.uint32(windowStart(r.bucket, '1m') / 1000);
+    for (const d of dims) out.string(r.dims[d]);
+    binaryMeasures(out, r);
+  }
+  out.rows = rows.length;
+  return { out, bucketAt };
+}
+
+/** Rewrites every row's bucket to its window at grain g, in place. */
+function atGrain(b: { out: RowBinary; bucketAt: Uint32Array }, rows: readonly AggregateRow[], g: Granularity): void {
+  const buf = b.out.buf;
+  for (let i = 0; i < rows.length; i++) buf.writeUInt32LE(windowStart(rows[i]!.bucket, g) / 1000, b.bucketAt[i]!);
+}
+
 /** The key columns after the bucket: the given dimensions in order. */
 function tsvDims(r: AggregateRow, dims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): string {
   let out = '';
@@ -82,15 +119,16 @@ export class KpiWriter {
    */
   async write(minuteRows: AggregateRow[], dedupToken: string, byQueue: AggregateRow[] = queueRows(minuteRows)): Promise<void> {
     if (minuteRows.length === 0) return;
-    const byAgent = minuteRows;
-    const text = {
-      agent: { rows: byAgent, heads: byAgent.map((r) => tsvString(r.tenant_id)), tails: byAgent.map((r) => `${tsvDims(r)}${tsvMeasures(r)}`), columns: COLUMNS },
-      queue: { rows: byQueue, heads: byQueue.map((r) => tsvString(r.tenant_id)), tails: byQueue.map((r) => `${tsvDims(r, QUEUE_DIMENSIONS)}${tsvMeasures(r)}`), columns: QUEUE_COLUMNS },
+    // Each set of rows is encoded once; a table of a coarser grain gets the same bytes with
+    // the bucket rewritten in place, once the previous table's insert has completed.
+    const encoded = {
+      agent: { rows: minuteRows, bin: binaryRows(minuteRows, DIMENSIONS), columns: COLUMNS },
+      queue: { rows: byQueue, bin: binaryRows(byQueue, QUEUE_DIMENSIONS), columns: QUEUE_COLUMNS },
     };
     for (const t of STORED_TABLES) {
-      const { rows, heads, tails, columns } = t.agent ? text.agent : text.queue;
-      const lines = rows.map((r, i) => `${heads[i]}\t${windowStart(r.bucket, t.grain) / 1000}${tails[i]}`);
-      await tokenedInsert(this.client, { table: t.table, columns, rows: lines, token: dedupToken }, this.stats);
+      const { rows, bin, columns } = t.agent ? encoded.agent : encoded.queue;
+      atGrain(bin, rows, t.grain);
+      await tokenedInsert(this.client, { table: t.table, columns, binary: { bytes: bin.out.bytes(), rowCount: rows.length }, token: dedupToken }, this.stats);
     }
   }
 }

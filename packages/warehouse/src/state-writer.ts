@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AgentState, ContactEvent, EventType } from '@switchboard/events';
-import { tokenedInsert, tsvString, tsvTime64, type InsertStats } from './insert';
+import { RowBinary, tokenedInsert, type InsertStats } from './insert';
 
 /**
  * Current state for GET /v1/realtime, folded from each batch and written to `contact_state`
@@ -81,6 +81,11 @@ export function newer(a: { ver: number; event_id: string }, b: { ver: number; ev
 
 const NONE: ContactStateRow[] = [];
 
+/** The Enum8 codes of the state tables (migration 0009), as RowBinary writes an enum. */
+export const CONTACT_KIND_CODE: Record<ContactMachine, number> = { queue: 1, ticket: 2 };
+export const CONTACT_STATE_CODE: Record<ContactStateName, number> = { queued: 1, in_service: 2, ended: 3, open: 4, resolved: 5 };
+export const AGENT_STATE_CODE: Record<AgentState, number> = { available: 1, busy: 2, after_call_work: 3, away: 4, offline: 5 };
+
 /** The state rows an event yields (none, one, or one per machine: `resolved` ends the queue flow and the ticket). */
 export function contactStateRows(e: ContactEvent): ContactStateRow[] {
   const q = CONTACT_TRANSITIONS[e.type];
@@ -137,20 +142,42 @@ export class StateWriter {
 
   async write(events: Iterable<ContactEvent>, dedupToken: string): Promise<{ contacts: number; agents: number }> {
     const { contacts, agents } = foldStateRows(events);
-    const str = tsvString;
     if (contacts.length > 0) {
-      await this.insert('contact_state', dedupToken, ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'],
-        contacts.map((r) => `${str(r.tenant_id)}\t${r.kind}\t${str(r.contact_id)}\t${r.ver}\t${r.state}\t${tsvTime64(r.since)}\t${str(r.queue_id)}\t${str(r.team_id)}\t${str(r.channel)}\t${str(r.event_id)}`));
+      const out = new RowBinary(contacts.length * 128);
+      for (const r of contacts) {
+        out.string(r.tenant_id);
+        out.uint8(CONTACT_KIND_CODE[r.kind]);
+        out.string(r.contact_id);
+        out.uint64(r.ver);
+        out.uint8(CONTACT_STATE_CODE[r.state]);
+        out.int64(r.since);
+        out.string(r.queue_id);
+        out.string(r.team_id);
+        out.string(r.channel);
+        out.string(r.event_id);
+      }
+      await this.insert('contact_state', dedupToken, ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'], out, contacts.length);
     }
     if (agents.length > 0) {
-      await this.insert('agent_state', dedupToken, ['tenant_id', 'agent_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'],
-        agents.map((r) => `${str(r.tenant_id)}\t${str(r.agent_id)}\t${r.ver}\t${r.state}\t${tsvTime64(r.since)}\t${str(r.queue_id)}\t${str(r.team_id)}\t${str(r.channel)}\t${str(r.event_id)}`));
+      const out = new RowBinary(agents.length * 128);
+      for (const r of agents) {
+        out.string(r.tenant_id);
+        out.string(r.agent_id);
+        out.uint64(r.ver);
+        out.uint8(AGENT_STATE_CODE[r.state]);
+        out.int64(r.since);
+        out.string(r.queue_id);
+        out.string(r.team_id);
+        out.string(r.channel);
+        out.string(r.event_id);
+      }
+      await this.insert('agent_state', dedupToken, ['tenant_id', 'agent_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'], out, agents.length);
     }
     return { contacts: contacts.length, agents: agents.length };
   }
 
   /** One block under a token derived from the batch's, so the token covers the whole batch. */
-  private async insert(table: string, token: string, columns: string[], rows: string[]): Promise<void> {
-    await tokenedInsert(this.client, { table, columns, rows, token: `${token}:${table}` }, this.stats);
+  private async insert(table: string, token: string, columns: string[], out: RowBinary, rowCount: number): Promise<void> {
+    await tokenedInsert(this.client, { table, columns, binary: { bytes: out.bytes(), rowCount }, token: `${token}:${table}` }, this.stats);
   }
 }

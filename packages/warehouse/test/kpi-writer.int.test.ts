@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
 import { GRANULARITY_IDS, STORED_TABLES } from '@switchboard/kpi';
 import { KpiWriter, aggregateMinuteRows, migrate, openStore, type Store } from '../src';
+import { AGENT_STATE_CODE, CONTACT_KIND_CODE, CONTACT_STATE_CODE } from '../src/state-writer';
+import { FCR_KIND_CODE } from '../src/fcr-facts';
 
 // Embedded chDB binds one data directory per process; vitest's forks pool gives this file its own.
 let store: Store;
@@ -129,5 +131,17 @@ describe('KpiWriter with a large batch', () => {
       const [r] = await rs.json<{ q: string }>();
       expect(Number(r!.q), table).toBe(30_000);
     }
+  });
+});
+
+describe('RowBinary enum codes', () => {
+  it('are the Enum8 values of the migrated tables', async () => {
+    const rs = await store.client.query({ query: "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() AND type LIKE 'Enum8%'", format: 'JSONEachRow' });
+    const types = Object.fromEntries((await rs.json<{ table: string; name: string; type: string }>()).map((c) => [`${c.table}.${c.name}`, c.type]));
+    const enumOf = (codes: Record<string, number>) => `Enum8(${Object.entries(codes).sort((a, b) => a[1] - b[1]).map(([k, v]) => `'${k}' = ${v}`).join(', ')})`;
+    expect(types['contact_state.kind']).toBe(enumOf(CONTACT_KIND_CODE));
+    expect(types['contact_state.state']).toBe(enumOf(CONTACT_STATE_CODE));
+    expect(types['agent_state.state']).toBe(enumOf(AGENT_STATE_CODE));
+    expect(types['fcr_facts.kind']).toBe(enumOf(FCR_KIND_CODE));
   });
 });

@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { BAD_ARGUMENTS, QUERY_WAS_CANCELLED, clickHouseError, toClickHouseException } from './errors';
@@ -56,6 +58,8 @@ function loadChdb(): { chdb: Chdb; native: Native } {
 }
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `INSERT … FORMAT <binary>` at the end of a statement whose data is binary */
+const BINARY_INSERT = /\bFORMAT\s+(RowBinary\w*|Native)\s*$/i;
 const quoteString = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const quoteIdentifier = (v: string) => `\`${v.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
@@ -140,6 +144,22 @@ export class Engine {
         for (const [k] of settings) if (!SETTING_NAME.test(k)) throw clickHouseError(BAD_ARGUMENTS, `invalid setting name ${JSON.stringify(k)}`);
         if (settings.length) await native.QueryAsyncConnection(c, `SET ${settings.map(([k, v]) => `${k} = ${quoteString(v)}`).join(', ')}`, 'TabSeparated');
         const bound = Object.keys(st.params).length > 0;
+        const binary = st.data && !bound ? BINARY_INSERT.exec(st.sql) : null;
+        if (binary) {
+          // Binary data is read from a file: chDB ends inline data at its first empty line,
+          // which binary rows may hold (two 0x0a bytes), and FROM INFILE cuts blocks by
+          // max_block_size, which the client sets with its other settings.
+          const dir = join(this.dataDir, 'insert-files');
+          mkdirSync(dir, { recursive: true });
+          const file = join(resolve(dir), `${randomUUID()}.${binary[1]!.toLowerCase()}`);
+          await writeFile(file, st.data!);
+          try {
+            const r = await native.QueryAsyncConnection(c, `${st.sql.slice(0, binary.index)} FROM INFILE ${quoteString(file)} FORMAT ${binary[1]}`, 'TabSeparated');
+            return outcome(new Uint8Array(0), 0, 0, r.rowsRead, st.data!.length, r.elapsed);
+          } finally {
+            await rm(file, { force: true });
+          }
+        }
         if (st.data && !bound) {
           // the data stays a buffer: the engine's parallel parser reads it after the prefix
           const r = await native.InsertRawAsyncConnection(c, st.sql, st.data, false);

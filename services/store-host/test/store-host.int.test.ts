@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { loadMigrations, migrate, openStore, type Store } from '@switchboard/warehouse';
+import { RowBinary, loadMigrations, migrate, openStore, tokenedInsert, type Store } from '@switchboard/warehouse';
 import { StoreHost } from '../src/store-host';
 import { storeHostEnvSchema } from '../src/config';
 
@@ -113,6 +113,23 @@ describe('store host: ClickHouse over HTTP in front of the embedded engine', () 
     const { Readable } = await import('node:stream');
     await client.insert({ table: 'dedup', values: Readable.from([]), format: 'JSONEachRow' });
     expect(await rows('SELECT count() AS n FROM dedup')).toEqual([{ n: 6 }]);
+  });
+
+  it('takes RowBinary inserts as one block under their token, bytes that read as empty lines included', async () => {
+    await client.command({ query: 'CREATE TABLE IF NOT EXISTS rb_host (s String, n UInt64) ENGINE = MergeTree ORDER BY n SETTINGS non_replicated_deduplication_window = 100' });
+    const rb = new RowBinary(16);
+    for (let i = 0; i < 100_000; i++) {
+      rb.string(i === 0 ? 'a\n\nb' : `s${i}`);
+      rb.uint64(i === 0 ? 0x0a0a : i);
+    }
+    const ins = { table: 'rb_host', columns: ['s', 'n'], binary: { bytes: rb.bytes(), rowCount: 100_000 }, token: 'rb-host' };
+    await tokenedInsert(client, ins);
+    await tokenedInsert(client, ins);
+    const [t] = await rows<{ c: string; parts: string }>("SELECT count() AS c, (SELECT count() FROM system.parts WHERE active AND table = 'rb_host') AS parts FROM rb_host");
+    expect(Number(t!.c)).toBe(100_000);
+    expect(Number(t!.parts)).toBe(1);
+    const [r] = await rows<{ s: string }>('SELECT s FROM rb_host WHERE n = 2570');
+    expect(r!.s).toBe('a\n\nb');
   });
 
   it("uses the client's database", async () => {

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, freePort, load, peakRssMiB, percentile, sleep } from './proc';
+import { cpuByThread, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, topThreads } from './proc';
 
 const EPS = Number(process.env.BENCH_IDLE_EPS ?? 300);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 2);
@@ -38,18 +38,20 @@ async function startNode(eps: number, tag: string): Promise<{ child: ChildProces
   return { child, dir };
 }
 
-async function round(eps: number, tag: string): Promise<{ cores: number; rss: number }> {
+async function round(eps: number, tag: string): Promise<{ cores: number; rss: number; threads: string }> {
   const { child, dir } = await startNode(eps, tag);
   await sleep(WARMUP_S * 1000);
   const c0 = cpuSeconds(child.pid);
+  const th0 = cpuByThread(child.pid);
   const t0 = performance.now();
   await sleep(WINDOW_S * 1000);
   const cores = (cpuSeconds(child.pid) - c0) / ((performance.now() - t0) / 1000);
+  const threads = topThreads(th0, cpuByThread(child.pid), 8);
   const rss = peakRssMiB(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
-  return { cores, rss };
+  return { cores, rss, threads };
 }
 
 export async function runIdle(): Promise<void> {
@@ -59,10 +61,10 @@ export async function runIdle(): Promise<void> {
   for (let i = 0; i < ROUNDS; i++) {
     const ra = await round(EPS, 'a');
     a.push(ra.cores);
-    console.log(`  A #${i + 1}  ${ra.cores.toFixed(3)} cores  peak RSS ${ra.rss.toFixed(0)} MiB  load ${load().join(' / ')}`);
+    console.log(`  A #${i + 1}  ${ra.cores.toFixed(3)} cores  peak RSS ${ra.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${ra.threads}`);
     const rb = await round(0, 'b');
     b.push(rb.cores);
-    console.log(`  B #${i + 1}  ${rb.cores.toFixed(3)} cores  peak RSS ${rb.rss.toFixed(0)} MiB  load ${load().join(' / ')}`);
+    console.log(`  B #${i + 1}  ${rb.cores.toFixed(3)} cores  peak RSS ${rb.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${rb.threads}`);
   }
   const report = { events_per_s: EPS, cores_at_rate_median: +percentile(a, 50).toFixed(3), cores_idle_median: +percentile(b, 50).toFixed(3), load: load() };
   console.log(JSON.stringify(report));

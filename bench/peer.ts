@@ -63,7 +63,7 @@ import { AGGREGATE_COLUMNS, STORED_TABLES, emptyMeasures, feedsAggregates, foldE
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { Engine, estimateEventsPerArrival } from '@switchboard/simulator';
 import type { TableTotals, PeerOptions } from './peer-engine';
-import { cpuSeconds, freePort, load, peakRssMiB, sleep } from './proc';
+import { cpuByThread, cpuSeconds, freePort, load, peakRssMiB, sleep, topThreads } from './proc';
 
 const EVENTS = Number(process.env.BENCH_PEER_EVENTS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_PEER_ROUNDS ?? 2);
@@ -97,37 +97,6 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** CPU seconds by thread name (digits dropped: one entry per pool), live threads only. */
-function cpuByThread(pid: number | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (!pid) return out;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d:/_-]+$/, '').replace(/\d+/g, '#');
-        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-  } catch {
-    return out;
-  }
-  return out;
-}
-
-/** The threads that used the most CPU between two samples, e.g. "rdk:broker 3.1 s". */
-function topThreads(before: Record<string, number>, after: Record<string, number>, n = 6): string {
-  return Object.entries(after)
-    .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
-    .filter(([, v]) => v >= 0.05)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-    .join(', ');
-}
 
 function brokerPid(): number | undefined {
   // absent when the broker on the port belongs to another checkout (broker.sh reuses it)

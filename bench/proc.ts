@@ -1,5 +1,5 @@
 // Helpers every bench shares: processes read from /proc, ports, percentiles, the load average.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 
@@ -43,4 +43,36 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds by thread name (digits dropped: one entry per pool), live threads only. */
+export function cpuByThread(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d:/_-]+$/, '').replace(/\d+/g, '#');
+        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+        out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    return out;
+  }
+  return out;
+}
+
+/** The threads that used the most CPU between two samples, e.g. "rdk:broker 3.1 s". */
+export function topThreads(before: Record<string, number>, after: Record<string, number>, n = 6): string {
+  return Object.entries(after)
+    .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
 }

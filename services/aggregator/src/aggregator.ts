@@ -14,6 +14,8 @@ export interface AggregatorConfig extends ScreenPolicy {
   topics: Topics;
   /** buffered records (of all owned partitions) are written once the oldest has waited this long … */
   flushDelayMs: number;
+  /** a trickle's records may wait longer (see BatchConsumerOptions.trickle) */
+  trickle?: { events: number; delayMs: number };
   /** … or this many are buffered over all partitions */
   flushEvents: number;
   /** how long an event_id is remembered for deduplication */
@@ -71,6 +73,7 @@ export class Aggregator {
         topic: deps.config.topics.events,
         partitionsConcurrently: deps.config.partitionsConcurrently,
         flushDelayMs: deps.config.flushDelayMs,
+        ...(deps.config.trickle ? { trickle: deps.config.trickle } : {}),
         flushEvents: deps.config.flushEvents,
         sessionTimeoutMs: deps.config.sessionTimeoutMs,
         handle: (b) => this.handle(b),

@@ -54,4 +54,15 @@ describe('docker-compose.yml', () => {
       for (const dep of Object.keys(svc.depends_on ?? {})) expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
     }
   });
+
+  it("builds its image from a context holding everything pnpm's frozen install reads", () => {
+    // the patches pnpm applies at install (patchedDependencies) must be in the image before `pnpm install`
+    const dockerfile = readFileSync(join(root, 'deploy/docker/Dockerfile'), 'utf8');
+    const lines = dockerfile.split('\n');
+    const installAt = lines.findIndex((l) => /^RUN pnpm install/.test(l));
+    const copied = lines.slice(0, installAt).filter((l) => l.startsWith('COPY ')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const workspace = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as { patchedDependencies?: Record<string, string> };
+    const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', ...Object.values(workspace.patchedDependencies ?? {}).map((p) => p.split('/')[0]!)];
+    for (const n of needed) expect(copied, `${n} is copied before pnpm install`).toContain(n);
+  });
 });

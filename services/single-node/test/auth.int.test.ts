@@ -146,4 +146,38 @@ describe('hostile input (fast-check, bounded)', () => {
     expect(await offered(keyB)).toBe(3);
     console.log(`[fuzz] /v1/events: 200 random bodies, statuses ${JSON.stringify(Object.fromEntries(statuses))}, no 5xx`);
   });
+
+  it('every other route, with random methods, paths, parameters and bodies: never a 5xx, and /healthz keeps answering', async () => {
+    const routes = [
+      '/v1/realtime', '/v1/alert-rules', '/v1/alert-rules/r1', '/v1/alerts', '/v1/targets', '/v1/targets/t1', '/v1/targets/t1/attainment',
+      '/v1/goals', '/v1/goals/g1', '/v1/goals/g1/progress', '/v1/adapters/zendesk', '/v1/adapters/twilio', '/v1/adapters/amazon-connect',
+      '/v1/adapters/genesys', '/v1/adapters/nope', '/v1/openapi.json', '/v1/kpis', '/v1/nothing',
+    ];
+    const text = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('1969-12-31', '2026-11-31T00:00:00Z', '-1', '1e309', 'queue_id', 'service_level', '\u0000', "' OR 1=1 --"));
+    const params = fc.array(fc.tuple(fc.constantFrom('from', 'to', 'at', 'granularity', 'group_by', 'lookback_h', 'state', 'limit', 'filter.queue_id', 'x'), text), { maxLength: 5 });
+    const body = fc.oneof(
+      fc.constant(undefined),
+      fc.anything().map((x) => JSON.stringify(x) ?? 'null'),
+      fc.record({ kpi: fc.constantFrom('service_level', 'nope'), comparison: fc.constantFrom('<', '>=', '=='), threshold: fc.oneof(fc.double(), fc.string()), window: text, notify: fc.constant([{ url: 'http://127.0.0.1:8123/' }]) }, { requiredKeys: [] }).map((x) => JSON.stringify(x)),
+      fc.string({ maxLength: 200 }),
+    );
+    const statuses = new Map<number, number>();
+    let slowestHealth = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH'), params, body, fc.boolean(), async (route, method, ps, b, withKey) => {
+        const qs = new URLSearchParams(ps).toString();
+        const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...(withKey ? bearer(keyA) : {}) }, ...(b !== undefined && method !== 'GET' ? { body: b } : {}) };
+        const r = await fetch(`${url}${route}${qs ? `?${qs}` : ''}`, init);
+        const answer = await r.text();
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        expect(r.status, `${method} ${route}?${qs} → ${answer.slice(0, 200)}`).toBeLessThan(500);
+        const t0 = performance.now();
+        expect((await fetch(`${url}/healthz`)).status).toBe(200);
+        slowestHealth = Math.max(slowestHealth, performance.now() - t0);
+      }),
+      { numRuns: 250, seed: 11 },
+    );
+    // printed, not asserted: a shared machine's latency is not a test result
+    console.log(`[fuzz] other routes: 250 random requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, no 5xx; slowest /healthz between them ${slowestHealth.toFixed(1)} ms`);
+  });
 });

@@ -100,8 +100,6 @@ export class Alerter {
   private readonly fileRules: AlertRule[];
   private readonly tracked = new Map<string, Tracked>();
   private lastBoundary = -Infinity;
-  /** private ranges webhooks may reach (ALERTER_WEBHOOK_ALLOW) */
-  readonly webhookAllow: readonly Cidr[];
   /** changes with every leadership change: an evaluation that spans one applies nothing */
   private epoch = 0;
   private restored: Promise<void> | null = null;
@@ -114,12 +112,16 @@ export class Alerter {
   private readonly evalSeconds: Histogram;
   private readonly active: Gauge<'phase'>;
 
+  /** private ranges webhooks may reach (ALERTER_WEBHOOK_ALLOW) */
+  get webhookAllow(): readonly Cidr[] {
+    return this.deps.config.notifier.allow ?? [];
+  }
+
   constructor(private readonly deps: AlerterDeps) {
     const cfg = deps.config;
     this.log = deps.log.child({ component: 'alerter' });
     this.now = deps.now ?? Date.now;
     this.alerts = new AlertStore(deps.store.client);
-    this.webhookAllow = cfg.notifier.allow ?? [];
     this.fileRules = cfg.rulesFile ? loadRulesFile(cfg.rulesFile, cfg.defaultTenant) : [];
     this.notifier = new Notifier(this.alerts, { now: this.now, ...cfg.notifier }, this.log, deps.metrics);
     this.publisher = new AlertPublisher(deps.kafka, cfg.alertsTopic, this.log);

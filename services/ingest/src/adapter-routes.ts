@@ -102,6 +102,9 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
     return reply.code(r.status).send(r.body ?? '');
   };
 
+  /** the caller resolved before the body was read (API key or X-Tenant-Id) */
+  const resolved = new WeakMap<FastifyRequest, ReturnType<TenantResolver>>();
+
   /** tenant and mapping options, or the reason the delivery is refused */
   const authenticate = (req: FastifyRequest, endpoint: VendorEndpoint, delivery: HttpDelivery): { tenant: string; options?: Record<string, unknown> } | { status: number; reason: string } => {
     const creds = credentialsFor(deps.credentials, endpoint.vendor);
@@ -117,7 +120,7 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
       return { status: 401, reason: why };
     }
     // API key (auth on) or X-Tenant-Id (auth off); throws 401/403 like every other route
-    const rt = deps.tenantOf(req);
+    const rt = resolved.get(req) ?? deps.tenantOf(req);
     const own = creds.filter((c) => c.tenant === rt.tenant);
     if (own.length > 0) {
       for (const c of own) if (endpoint.verify(delivery, c.secret) === null) return { tenant: rt.tenant, ...(c.options ? { options: c.options } : {}) };
@@ -136,7 +139,8 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
       const endpoint = VENDOR_ENDPOINTS.get((req.params as { vendor?: string }).vendor as Vendor);
       if (!endpoint) return;
       if (hasApiKey(req) || credentialsFor(deps.credentials, endpoint.vendor).length === 0) {
-        deps.tenantOf(req);
+        // resolved once: the handler's credential check reads it from here
+        resolved.set(req, deps.tenantOf(req));
         return;
       }
       if (!endpoint.credentialHeaders.some((h) => req.headers[h] !== undefined)) {

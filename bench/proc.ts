@@ -45,23 +45,34 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds (user + system) of each live thread of a process, with its id and name. */
+export function threadCpuSeconds(pid: number | undefined): { tid: number; name: string; s: number }[] {
+  const out: { tid: number; name: string; s: number }[] = [];
+  if (!pid) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process is gone
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.push({ tid: Number(tid), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), s: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU seconds by thread name (digits dropped: one entry per pool), live threads only. */
 export function cpuByThread(pid: number | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  if (!pid) return out;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d:/_-]+$/, '').replace(/\d+/g, '#');
-        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-  } catch {
-    return out;
+  for (const t of threadCpuSeconds(pid)) {
+    const name = t.name.replace(/[\d:/_-]+$/, '').replace(/\d+/g, '#');
+    out[name] = (out[name] ?? 0) + t.s;
   }
   return out;
 }

@@ -6,14 +6,14 @@
 // `npm run bench -- recovery` the recovery time after a SIGKILL under load (bench/recovery.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { makeEvent } from '@switchboard/events';
 import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { cpuSeconds, freePort, load, peakRssMiB, percentile, sleep } from './proc';
+import { cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, threadCpuSeconds } from './proc';
 
 // 22k: the simulator paces a little under its target, and the goal is ≥ 20k sustained
 const EPS = Number(process.env.BENCH_EPS ?? 22_000);
@@ -80,16 +80,9 @@ const labelled = (m: Map<string, number>, name: string, label: string) => {
  */
 function threadCpu(pid: number | undefined): { main: number; other: number } {
   const out = { main: 0, other: 0 };
-  if (!pid) return out;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const s = (Number(f[11]) + Number(f[12])) / 100;
-      if (Number(tid) === pid) out.main += s;
-      else out.other += s;
-    }
-  } catch {
-    // the process is gone
+  for (const t of threadCpuSeconds(pid)) {
+    if (t.tid === pid) out.main += t.s;
+    else out.other += t.s;
   }
   return out;
 }

@@ -6,12 +6,18 @@
 //  - docs/configuration.md, between <!-- generated:config --> and <!-- /generated:config -->:
 //    every environment variable of the services' zod env schemas, with its default and its
 //    `.describe()` text.
+//  - docs/openapi.json, whole: the OpenAPI 3.1 document of every service's HTTP surface, from
+//    the same fragments each service's HttpServer serves at /v1/openapi.json.
 // test/docs.test.ts fails, naming what drifted, when the committed docs differ from this output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OPTIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema, quantityKey, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
-import { REPO_ROOT, commonEnvSchema } from '@switchboard/service-kit';
+import { REPO_ROOT, commonEnvSchema, openApiDocument, processFragment } from '@switchboard/service-kit';
+import { alerterOpenApi } from '../services/alerter/src/openapi';
+import { ingestOpenApi } from '../services/ingest/src/openapi';
+import { queryOpenApi } from '../services/query/src/openapi';
+import { storeHostOpenApi } from '../services/store-host/src/openapi';
 import { aggregatorEnvSchema } from '../services/aggregator/src/config';
 import { alerterEnvSchema } from '../services/alerter/src/config';
 import { ingestEnvSchema } from '../services/ingest/src/service';
@@ -188,6 +194,18 @@ export function renderConfig(): string {
   return out.join('\n');
 }
 
+// ---- the HTTP surface ---------------------------------------------------------------------
+
+/** One document for every service: what `npm start` serves, and the store host's ClickHouse interface. */
+export function wholeApiDocument(): Record<string, unknown> {
+  return openApiDocument('Switchboard HTTP API (every service)', [processFragment(), ingestOpenApi(), queryOpenApi(), alerterOpenApi(), storeHostOpenApi()]);
+}
+
+/** Files generated whole. */
+export const FILES: { file: string; render(): string }[] = [
+  { file: 'docs/openapi.json', render: () => `${JSON.stringify(wholeApiDocument(), null, 2)}\n` },
+];
+
 // ---- the blocks and the files ------------------------------------------------------------
 
 export const BLOCKS: GeneratedBlock[] = [
@@ -222,5 +240,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const after = withBlock(before, block);
     if (after !== before) writeFileSync(path, after);
     console.log(`${block.file}: ${block.name} ${after === before ? 'unchanged' : 'rewritten'}`);
+  }
+  for (const f of FILES) {
+    const path = join(ROOT, f.file);
+    const before = (() => { try { return readFileSync(path, 'utf8'); } catch { return ''; } })();
+    const after = f.render();
+    if (after !== before) writeFileSync(path, after);
+    console.log(`${f.file}: ${after === before ? 'unchanged' : 'rewritten'}`);
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, KPIS } from '@switchboard/kpi';
-import { BLOCKS, ROOT, committedBlock } from '../scripts/gen-docs';
+import { BLOCKS, FILES, ROOT, committedBlock } from '../scripts/gen-docs';
 
 // The docs against the code (no broker, no ClickHouse):
 //  - the generated tables of docs/kpis.md and docs/configuration.md equal what `npm run docs`
@@ -32,6 +32,15 @@ describe('generated docs', () => {
       const generated = block.render();
       const diff = committed === generated ? [] : firstDifferences(committed, generated);
       expect(diff, `${block.file}, block "${block.name}" drifted from the code; run \`npm run docs\`:\n${diff.join('\n')}`).toEqual([]);
+    });
+  }
+
+  for (const f of FILES) {
+    it(`${f.file} is what npm run docs writes`, () => {
+      const generated = f.render();
+      const committed = read(f.file);
+      const diff = committed === generated ? [] : firstDifferences(committed, generated);
+      expect(diff, `${f.file} drifted from the code; run \`npm run docs\`:\n${diff.join('\n')}`).toEqual([]);
     });
   }
 

@@ -24,4 +24,4 @@ export {
 export { ContactEventCodec, DecodeError } from './codec';
 
 // validation
-export { DEFAULT_LATE_HORIZON_HOURS, JSON_EVENT_FIELDS, isRealDateTime, semanticProblems, validateEvent, type FieldError } from './validate';
+export { DEFAULT_LATE_HORIZON_HOURS, JSON_EVENT_FIELDS, isRealDateTime, jsonEventSchema, semanticProblems, validateEvent, type FieldError } from './validate';

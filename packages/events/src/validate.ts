@@ -175,6 +175,8 @@ const jsonEvent = z
   });
 
 export type JsonEventInput = z.input<typeof jsonEvent>;
+/** An event as POST /v1/events takes it: the schema behind validateEvent, for the API's OpenAPI document. */
+export const jsonEventSchema: z.ZodType<unknown, JsonEventInput> = jsonEvent;
 
 export interface FieldError {
   /** position of the event in the request body */

@@ -37,7 +37,7 @@ export {
 
 // quantities and the KPI catalogue
 export { isHistoryQuantity, quantityKey, type Quantity } from './quantities';
-export { KPIS, KPI_BY_ID, KPI_IDS, requiredQuantities, type KpiDefinition } from './catalogue';
+export { KPIS, KPI_BY_ID, KPI_IDS, requiredQuantities, type KpiDefinition, type KpiUnit } from './catalogue';
 export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 // stored tables

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { openApiDocument, processFragment, type OpenApiFragment } from './openapi';
 
 export interface ReadinessCheck {
   name: string;
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   idleTimeoutMs?: number;
   /** false: the server answers errors and unknown routes itself (the store host speaks ClickHouse's) */
   jsonErrors?: boolean;
+  /** the title of the OpenAPI document at /v1/openapi.json */
+  title?: string;
 }
 
 /**
@@ -43,8 +46,12 @@ export interface ErrorBody {
 export class HttpServer {
   readonly app: FastifyInstance;
   private readonly checks: ReadinessCheck[] = [];
+  /** every route registered, as "METHOD /path/{param}" (the OpenAPI spelling) */
+  private readonly registered: string[] = [];
   private draining = false;
   private address: string | null = null;
+  private readonly fragments: OpenApiFragment[] = [processFragment()];
+  private document: Record<string, unknown> | undefined;
 
   constructor(private readonly opts: HttpServerOptions) {
     const requestTimeout = opts.requestTimeoutMs ?? 30_000;
@@ -64,6 +71,9 @@ export class HttpServer {
         connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeout / 4)),
       },
     });
+    this.app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') this.registered.push(`${String(m)} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+    });
     if (opts.jsonErrors !== false) this.installErrorShape(opts.log);
     this.app.get('/healthz', async () => ({ status: 'ok' }));
     this.app.get('/readyz', async (_req, reply) => {
@@ -80,6 +90,19 @@ export class HttpServer {
       reply.header('content-type', opts.metrics.contentType);
       return opts.metrics.metrics();
     });
+    // built at the first request: every service has described its routes by then
+    this.app.get('/v1/openapi.json', async () => (this.document ??= openApiDocument(opts.title ?? 'Switchboard', this.fragments)));
+  }
+
+  /** The routes served, as "METHOD /path/{param}": a test holds them against the OpenAPI document. */
+  routes(): string[] {
+    return [...new Set(this.registered)].sort();
+  }
+
+  /** Adds a service's routes to the OpenAPI document this server serves. */
+  describe(fragment: OpenApiFragment): void {
+    this.fragments.push(fragment);
+    this.document = undefined;
   }
 
   private installErrorShape(log: Logger): void {

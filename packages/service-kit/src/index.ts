@@ -9,6 +9,10 @@ export { createMetricsRegistry } from './metrics';
 // HTTP and lifecycle
 export { HttpServer } from './http';
 export { Lifecycle, type Component } from './lifecycle';
+export {
+  AUTH_ERRORS, ERROR_REF, TENANT_HEADER, errorBodySchema, errorResponse, jsonResponse, jsonSchema, listParam, openApiDocument, paramsOf, pathParam, processFragment,
+  type JsonSchema, type OpenApiFragment, type OpenApiOperation, type OpenApiParameter, type OpenApiPaths,
+} from './openapi';
 
 // outbound requests to addresses tenants choose
 export { OutboundRefused, addressProblem, createOutboundClient, maskUrl, parseCidrList, urlProblem, type Cidr, type OutboundClient } from './outbound';

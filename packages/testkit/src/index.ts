@@ -9,3 +9,6 @@ export { consumerLag, isAlive, outputTail, spawnService, type ServiceProcess } f
 
 // comparing KPI series
 export { differences } from './series';
+
+// answers against the OpenAPI document
+export { OpenApiChecker, type OpenApiAnswer } from './openapi';

@@ -5,6 +5,7 @@
 export { createAlerter } from './service';
 export { Alerter } from './alerter';
 export { alerterConfig, alerterEnvSchema } from './config';
+export { alerterOpenApi } from './openapi';
 
 // delivered alert events and their signature
 export { type AlertEvent } from './events';

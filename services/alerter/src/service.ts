@@ -6,6 +6,7 @@ import type { Store } from '@switchboard/warehouse';
 import { Alerter, type AlerterConfig } from './alerter';
 import { registerAlerterRoutes } from './routes';
 import { registerTargetRoutes } from './targets';
+import { alerterOpenApi } from './openapi';
 
 export interface CreateAlerterDeps {
   kafka: Kafka;
@@ -26,6 +27,7 @@ export interface CreateAlerterDeps {
  */
 export function createAlerter(deps: CreateAlerterDeps): Alerter {
   const alerter = new Alerter({ kafka: deps.kafka, store: deps.store, log: deps.log, metrics: deps.metrics, config: deps.config, now: deps.now, schedule: deps.schedule });
+  deps.http.describe(alerterOpenApi());
   registerAlerterRoutes(deps.http.app, { alerter, tenantOf: deps.tenantOf });
   registerTargetRoutes(deps.http.app, { client: deps.store.client, alerts: alerter.alerts, tenantOf: deps.tenantOf, now: deps.now });
   // a standby replica (not the leader) is ready too: it serves the API

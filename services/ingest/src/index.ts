@@ -3,3 +3,4 @@
 
 // the service and its config
 export { createIngest, ingestConfig, ingestEnvSchema } from './service';
+export { ingestOpenApi } from './openapi';

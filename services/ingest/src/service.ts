@@ -8,6 +8,7 @@ import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
 import type { Component, HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerIngestRoutes } from './routes';
 import { registerAdapterRoutes } from './adapter-routes';
+import { ingestOpenApi } from './openapi';
 import { loadAdapterCredentials, type AdapterCredential } from './adapter-credentials';
 
 /** Variables of the vendor webhook endpoints, beside the common ones. */
@@ -64,6 +65,7 @@ export function createIngest(deps: IngestDeps): { publisher: EventPublisher; com
   const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000, maxEvents: 20_000 };
   const publisher = new EventPublisher(deps.kafka, log, deps.topics.events);
   const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq);
+  deps.http.describe(ingestOpenApi());
   registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}), lateHorizonMs: config.lateHorizonMs ?? DEFAULT_LATE_HORIZON_HOURS * 3_600_000 });
   registerAdapterRoutes(deps.http.app, {
     publisher, deadLetters, metrics: deps.metrics, tenantOf: deps.tenantOf, log, credentials: config.credentials,

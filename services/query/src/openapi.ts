@@ -1,45 +1,22 @@
 import { z } from 'zod';
-import { DIMENSIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema } from '@switchboard/kpi';
+import { DEFAULT_OPTIONS, DIMENSIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema, type KpiDefinition, type KpiUnit } from '@switchboard/kpi';
+import {
+  AUTH_ERRORS, TENANT_HEADER, errorResponse, jsonResponse, jsonSchema, listParam, paramsOf,
+  type OpenApiFragment, type OpenApiParameter,
+} from '@switchboard/service-kit';
 import { AGENT_STATES, MAX_WINDOWS, REALTIME_DIMENSIONS } from '@switchboard/warehouse';
 import { KPI_FORMATS } from './kpi-json';
 import { realtimeParamsSchema } from './realtime-params';
 
-// The OpenAPI 3.1 document of the query service, generated from the zod schemas and the KPI
-// catalogue the service itself validates with (zod v4's toJSONSchema emits JSON Schema
-// 2020-12, the dialect of OpenAPI 3.1), so a KPI, option or dimension added in code is in the
-// document without anyone editing it.
+// The query service's part of the OpenAPI document (docs/api.md, "The contract"), generated
+// from the zod schemas and the KPI catalogue the routes validate with, so a KPI, option or
+// dimension added in code is in the document without anyone editing it. Every KPI value is
+// typed by its unit: counts are integers, the rest a number or null (a ratio over nothing).
 
-type JsonSchema = Record<string, unknown>;
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
-}
-
-interface Parameter {
-  name: string;
-  in: 'query';
-  required: boolean;
-  description?: string;
-  schema: JsonSchema;
-  style?: 'form';
-  explode?: boolean;
-}
-
-/** A comma-separated list parameter (`a,b,c`): OpenAPI's form style without explode. */
-const listParam = (name: string, items: z.ZodType, description: string, required = false): Parameter => ({
-  name, in: 'query', required, description, style: 'form', explode: false, schema: jsonSchema(z.array(items).min(required ? 1 : 0)),
-});
-
-/** One query parameter per field of a zod object, required when it has neither a default nor optional(). */
-function paramsOf(shape: Record<string, z.ZodType>, describe: Record<string, string> = {}): Parameter[] {
-  return Object.entries(shape).map(([name, field]) => {
-    const schema = jsonSchema(field);
-    const description = describe[name] ?? (typeof schema.description === 'string' ? schema.description : undefined);
-    delete schema.description;
-    return { name, in: 'query', required: !field.safeParse(undefined).success, ...(description ? { description } : {}), schema };
-  });
-}
+const UNIT_WORDS: Record<KpiUnit, string> = {
+  count: 'a count', ratio: 'a fraction (1 = 100 %)', ms: 'milliseconds', nps: '−100…100', score: 'a score',
+  minor_currency: 'minor currency units (cents)', currency: 'currency units',
+};
 
 const OPTION_DESCRIPTIONS: Record<string, string> = {
   short_abandon_s: 'abandons with a wait below this many seconds are short abandons (abandoned, abandonment_rate, service_level)',
@@ -54,7 +31,7 @@ const OPTION_DESCRIPTIONS: Record<string, string> = {
 export const kpiIdSchema = z.enum([...KPIS.map((k) => k.id), TOP_TOPICS_ID] as unknown as [string, ...string[]]);
 const timestamp = z.string().describe('ISO-8601 with a UTC offset (or a date, read as 00:00Z)');
 
-function kpisParameters(): Parameter[] {
+function kpisParameters(): OpenApiParameter[] {
   const kpiList = [...KPIS.map((k) => k.id), TOP_TOPICS_ID].map((id) => `\`${id}\``).join(', ');
   return [
     listParam('metrics', kpiIdSchema, `KPI ids, comma-separated: ${kpiList}`, true),
@@ -70,21 +47,33 @@ function kpisParameters(): Parameter[] {
   ];
 }
 
-function realtimeParameters(): Parameter[] {
+function realtimeParameters(): OpenApiParameter[] {
   return [
     ...paramsOf(realtimeParamsSchema.shape as Record<string, z.ZodType>),
     ...REALTIME_DIMENSIONS.map((d) => listParam(`filter.${d}`, z.string(), `only groups whose ${d} is one of these; \`null\` selects none`)),
   ];
 }
 
-const problemSchema = z.object({
-  error: z.string(),
-  details: z.array(z.object({ param: z.string(), reason: z.string() })).describe('every problem with the parameters, at once'),
-});
-
 const TOP_TOPIC = z.object({
   topic: z.string(), created: z.number(), share: z.number().nullable(), previous: z.number(), change: z.number().nullable(),
 });
+
+/**
+ * A KPI's value in an answer, typed by what it can be: null exactly where its formula gives
+ * null over nothing (docs/kpis.md, "Null rules"), else a number; counts are whole numbers.
+ */
+function kpiValue(k: KpiDefinition): z.ZodType {
+  const zeros = Object.fromEntries(Object.keys(k.inputs(DEFAULT_OPTIONS)).map((name) => [name, 0]));
+  const nullable = k.compute(zeros, DEFAULT_OPTIONS) === null;
+  const about = `${k.name}, ${UNIT_WORDS[k.unit]}${nullable ? '; null when there is nothing to measure' : ''}`;
+  let v: z.ZodNumber = z.number();
+  if (k.unit === 'count') v = v.int();
+  if (k.unit === 'nps') v = v.min(-100).max(100);
+  if (k.unit === 'ms') v = v.min(0);
+  return (nullable ? v.nullable() : v).describe(about);
+}
+const topTopics = z.array(TOP_TOPIC).describe(TOP_TOPICS_DEFINITION);
+const KPI_VALUES: Record<string, z.ZodType> = { ...Object.fromEntries(KPIS.map((k) => [k.id, kpiValue(k)])), [TOP_TOPICS_ID]: topTopics };
 
 const kpisMeta = (format: (typeof KPI_FORMATS)[number]) => z.object({
   granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]),
@@ -105,9 +94,8 @@ const kpisPointsResponse = z.object({
   series: z.array(z.object({
     group: groupSchema,
     points: z.array(
-      z.object({ ts: z.string().describe('window start, ISO-8601 UTC') })
-        .catchall(z.union([z.number().nullable(), z.array(TOP_TOPIC).describe(TOP_TOPICS_DEFINITION)]))
-        .describe('one key per requested KPI id: a number, or null when its denominator is 0; top_topics is a list'),
+      z.strictObject({ ts: z.string().describe('window start, ISO-8601 UTC'), ...Object.fromEntries(Object.entries(KPI_VALUES).map(([id, v]) => [id, v.optional()])) })
+        .describe('one member per requested KPI id'),
     ),
   })),
 });
@@ -117,8 +105,8 @@ const kpisColumnsResponse = z.object({
   windows: z.array(z.string()).describe('window starts, ISO-8601 UTC: the i-th value of every array below is of the i-th window'),
   series: z.array(z.object({
     group: groupSchema,
-    values: z.record(z.string(), z.union([z.array(z.number().nullable()), z.array(z.array(TOP_TOPIC)).describe(TOP_TOPICS_DEFINITION)]))
-      .describe('one array per requested KPI id, one value per window: a number, or null when its denominator is 0; top_topics: one list per window'),
+    values: z.strictObject(Object.fromEntries(Object.entries(KPI_VALUES).map(([id, v]) => [id, z.array(v).optional()])))
+      .describe('one array per requested KPI id, one value per window'),
   })),
 });
 
@@ -143,42 +131,19 @@ const realtimeResponse = z.object({
   })),
 });
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: jsonSchema(schema, 'output') } } });
-const bad = json(problemSchema, 'invalid parameters: every problem, with the parameter and the reason');
-const tenantHeader = {
-  name: 'X-Tenant-Id', in: 'header', required: false,
-  description: 'the tenant while AUTH_MODE=off (default `demo`); with API keys, the key\'s tenant (another one is refused with 403)',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' },
-};
-const authErrors = {
-  '401': json(z.object({ message: z.string() }).passthrough(), 'missing or unknown API key (AUTH_MODE=api_key)'),
-  '403': json(z.object({ message: z.string() }).passthrough(), 'X-Tenant-Id names a tenant the API key does not belong to'),
-};
+const bad = errorResponse('invalid parameters: every problem, with the parameter and the reason');
 
-export function openApiDocument(): Record<string, unknown> {
+export function queryOpenApi(): OpenApiFragment {
   return {
-    openapi: '3.1.0',
-    info: {
-      title: 'Switchboard query API',
-      version: '1',
-      description: 'Contact-center KPIs computed exactly from the event stream, per window and group, and the real-time state.',
-    },
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'an API key bound to one tenant (AUTH_MODE=api_key)' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-      },
-    },
-    // auth is off by default (npm start): then no key is needed
-    security: [{}, { bearer: [] }, { apiKey: [] }],
+    tag: { name: 'query', description: 'KPIs per window and group, and the real-time state (the query service)' },
     paths: {
       '/v1/kpis': {
         get: {
           operationId: 'getKpis',
           summary: 'KPIs per window and group',
-          description: 'Ratios are fractions 0…1 (nps −100…100), durations in ms; a ratio over nothing is null. Every window starting before `to` is returned. Unknown parameters are refused.',
-          parameters: [...kpisParameters(), tenantHeader],
-          responses: { '200': json(kpisResponse, 'one series per group: one point per window (format=points), or one array per KPI (format=columns)'), '400': bad, ...authErrors },
+          description: 'Ratios are fractions 0…1 (nps −100…100), durations in ms; a ratio over nothing is null. Every window starting before `to` is returned. Unknown parameters are refused. Lists may be given comma-separated or as repeated parameters.',
+          parameters: [...kpisParameters(), TENANT_HEADER],
+          responses: { '200': jsonResponse(kpisResponse, 'one series per group: one point per window (format=points), or one array per KPI (format=columns)'), '400': bad, ...AUTH_ERRORS },
         },
       },
       '/v1/realtime': {
@@ -186,25 +151,8 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'getRealtime',
           summary: 'Current state per queue, team or channel',
           description: 'Contacts in queue, longest current wait, contacts in service, agents by state, open backlog and oldest open ticket, as of now, from the latest event of each contact and agent within the lookback.',
-          parameters: [...realtimeParameters(), tenantHeader],
-          responses: { '200': json(realtimeResponse, 'one entry per group with something to report'), '400': bad, ...authErrors },
-        },
-      },
-      '/v1/openapi.json': {
-        get: { operationId: 'getOpenApi', summary: 'This document', security: [{}], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
-      },
-      '/healthz': {
-        get: { operationId: 'healthz', summary: 'The process is alive', security: [{}], responses: { '200': json(z.object({ status: z.literal('ok') }), 'alive') } },
-      },
-      '/readyz': {
-        get: {
-          operationId: 'readyz',
-          summary: 'The process should get traffic (ClickHouse answering; not shutting down)',
-          security: [{}],
-          responses: {
-            '200': json(z.object({ status: z.literal('ready') }), 'ready'),
-            '503': json(z.object({ status: z.string(), failing: z.record(z.string(), z.string()).optional() }), 'not ready, or draining after SIGTERM'),
-          },
+          parameters: [...realtimeParameters(), TENANT_HEADER],
+          responses: { '200': jsonResponse(realtimeResponse, 'one entry per group with something to report'), '400': bad, ...AUTH_ERRORS },
         },
       },
     },

@@ -8,7 +8,6 @@ import { KpiChunkCache } from './kpi-cache';
 import { DEFAULT_QUERY_CONFIG } from './config';
 import { parseRealtimeQuery } from './realtime-params';
 import { RealtimeReader } from '@switchboard/warehouse';
-import { openApiDocument } from './openapi';
 
 export interface QueryRouteDeps {
   client: ClickHouseClient;
@@ -91,8 +90,4 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       end();
     }
   });
-
-  // built once: it depends only on the catalogue and the parameter schemas
-  let doc: object | undefined;
-  app.get('/v1/openapi.json', async () => (doc ??= openApiDocument()));
 }

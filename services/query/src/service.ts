@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Store } from '@switchboard/warehouse';
 import type { HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerQueryRoutes } from './routes';
+import { queryOpenApi } from './openapi';
 import type { QueryConfig } from './config';
 
 export interface QueryDeps {
@@ -14,6 +15,7 @@ export interface QueryDeps {
 }
 
 export function createQuery(deps: QueryDeps): void {
+  deps.http.describe(queryOpenApi());
   registerQueryRoutes(deps.http.app, { client: deps.store.client, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(deps.config ? { cacheBytes: deps.config.cacheBytes } : {}) });
   deps.http.addReadinessCheck({
     name: 'clickhouse',

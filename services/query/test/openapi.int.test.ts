@@ -6,13 +6,15 @@ import pino from 'pino';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { DIMENSIONS, GRANULARITY_IDS, KPI_IDS, kpiOptionsSchema } from '@switchboard/kpi';
-import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
+import { HttpServer, createMetricsRegistry, headerTenantResolver, openApiDocument, processFragment } from '@switchboard/service-kit';
+import { OpenApiChecker } from '@switchboard/testkit';
 import { migrate, openStore, REALTIME_DIMENSIONS, type Store } from '@switchboard/warehouse';
-import { BadQuery, createQuery, openApiDocument, parseKpiQuery, parseRealtimeQuery } from '../src';
+import { BadQuery, createQuery, parseKpiQuery, parseRealtimeQuery, queryOpenApi } from '../src';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const doc = openApiDocument() as Json;
+// what a query service alone serves: its routes and every process's
+const doc = openApiDocument('Switchboard query service', [processFragment(), queryOpenApi()]) as Json;
 const op = (path: string) => doc.paths[path].get as Json;
 
 /** A value each documented parameter accepts, to prove the parser takes what the document names. */
@@ -36,13 +38,14 @@ describe('OpenAPI document', () => {
 
   it('holds only valid JSON Schema 2020-12 (each parameter and response schema compiles)', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(doc, 'doc');
+    const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
     let n = 0;
-    for (const item of Object.values(doc.paths as Json)) {
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
       const o = (item as Json).get as Json;
-      for (const p of o.parameters ?? []) { ajv.compile(p.schema); n++; }
-      for (const r of Object.values(o.responses as Json)) {
-        const s = (r as Json).content?.['application/json']?.schema;
-        if (s) { ajv.compile(s); n++; }
+      (o.parameters ?? []).forEach((_p: Json, i: number) => { ajv.compile({ $ref: `doc#/paths/${esc(path)}/get/parameters/${i}/schema` }); n++; });
+      for (const [status, r] of Object.entries(o.responses as Json)) {
+        if ((r as Json).content?.['application/json']?.schema) { ajv.compile({ $ref: `doc#/paths/${esc(path)}/get/responses/${status}/content/application~1json/schema` }); n++; }
       }
     }
     expect(n).toBeGreaterThan(30);
@@ -64,7 +67,7 @@ describe('OpenAPI document', () => {
     const realtime = new Map((op('/v1/realtime').parameters as Json[]).map((p) => [p.name, p]));
     for (const d of REALTIME_DIMENSIONS) expect(realtime.has(`filter.${d}`), d).toBe(true);
     expect(realtime.get('lookback_h')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 720, default: 168 });
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/kpis', '/v1/openapi.json', '/v1/realtime']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/kpis', '/v1/openapi.json', '/v1/realtime']);
   });
 
   it('documents exactly the parameters the parsers accept', () => {
@@ -90,7 +93,7 @@ describe('the service against its document', () => {
     store = await openStore({ kind: 'embedded', path: dir });
     await migrate(store.client);
     const metrics = createMetricsRegistry();
-    http = new HttpServer({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), metrics });
+    http = new HttpServer({ title: 'Switchboard query service', host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), metrics });
     createQuery({ store, http, metrics, tenantOf: headerTenantResolver('demo') });
     await http.start();
   });
@@ -104,14 +107,12 @@ describe('the service against its document', () => {
     const served = await fetch(`${http.url}/v1/openapi.json`);
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual(doc);
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const checker = new OpenApiChecker(doc);
     const check = async (path: string, query: string, status: string) => {
-      const r = await fetch(`${http.url}${path}${query}`);
+      const r = await checker.fetch(`${http.url}${path}${query}`);
       expect(String(r.status), path + query).toBe(status);
-      const validate = ajv.compile(op(path).responses[status].content['application/json'].schema);
-      const body = await r.json();
-      expect(validate(body) ? [] : validate.errors, path + query).toEqual([]);
-      return body as Json;
+      expect(r.problems, path + query).toEqual([]);
+      return r.body as Json;
     };
     const kpis = await check('/v1/kpis', `?metrics=${[...KPI_IDS, 'top_topics'].join(',')}&n=3&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z&granularity=15m`, '200');
     expect(kpis.series[0].points).toHaveLength(4);
@@ -125,5 +126,9 @@ describe('the service against its document', () => {
     await check('/v1/realtime', '?lookback_h=0', '400');
     await check('/healthz', '', '200');
     await check('/readyz', '', '200');
+    await check('/metrics', '', '200');
+    await check('/v1/kpis', '?metrics=offered&metrics=answered&group_by=queue_id&group_by=channel&from=2026-11-22T00:00:00Z&to=2026-11-22T01:00:00Z', '200');
+    // every route the server has is in the document, and nothing else
+    expect(http.routes()).toEqual(checker.operations().sort());
   });
 });

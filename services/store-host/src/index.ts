@@ -1,4 +1,4 @@
 // The store host: one process that owns the embedded ClickHouse (chDB) data directory and serves
-// it over ClickHouse's HTTP interface (started by main.ts). Nothing outside this service imports
-// it, so it exports nothing; its tests import from './store-host' directly.
-export {};
+// it over ClickHouse's HTTP interface (started by main.ts). Its routes' description is all it
+// exports: `npm run docs` puts it in the one document of every service's HTTP surface.
+export { storeHostOpenApi } from './openapi';

@@ -6,6 +6,7 @@ import type { StoreHostConfig } from './config';
 import { Engine } from './engine';
 import { ClickHouseException, NOT_IMPLEMENTED, clickHouseError, toClickHouseException } from './errors';
 import { authenticate, isEmptyInsert, parseRequest, readBody } from './protocol';
+import { storeHostOpenApi } from './openapi';
 
 export interface StoreHostDeps {
   config: StoreHostConfig;
@@ -39,7 +40,8 @@ export class StoreHost {
     this.log = log.child({ component: 'store-host' });
     this.engine = new Engine(config.dataDir, config.maxRunning);
     // statements may run for minutes with nothing on the wire, and inserts carry up to STORE_HOST_MAX_BODY_BYTES
-    this.http = new HttpServer({ host: config.host, port: config.port, log, metrics, maxHeaderBytes: MAX_URL_BYTES + 64 * 1024, requestTimeoutMs: 300_000, idleTimeoutMs: 3_600_000, jsonErrors: false });
+    this.http = new HttpServer({ host: config.host, port: config.port, log, metrics, maxHeaderBytes: MAX_URL_BYTES + 64 * 1024, requestTimeoutMs: 300_000, idleTimeoutMs: 3_600_000, jsonErrors: false, title: 'Switchboard store host' });
+    this.http.describe(storeHostOpenApi());
     const registers = [metrics];
     this.requests = new Counter({ name: 'switchboard_store_host_requests_total', help: 'ClickHouse HTTP requests, by statement kind and HTTP status', labelNames: ['statement', 'status'], registers });
     this.seconds = new Histogram({ name: 'switchboard_store_host_request_seconds', help: 'Time from request to answer, waiting for a turn included', labelNames: ['statement'], registers, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });

@@ -66,6 +66,14 @@ export class OpenApiChecker {
     return validate(a.body) ? [] : (validate.errors ?? []).slice(0, 10).map((e) => `${key} ${status}: ${e.instancePath || '(body)'} ${e.message} ${JSON.stringify(e.params)}`);
   }
 
+  /** The problems of a body against the document's shared error shape (components/schemas/Error). */
+  errorShapeProblems(body: unknown): string[] {
+    const ref = 'openapi#/components/schemas/Error';
+    let validate = this.compiled.get(ref);
+    if (!validate) this.compiled.set(ref, (validate = this.ajv.compile({ $ref: ref })));
+    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`);
+  }
+
   /** fetch, then check the answer; returns the response and its parsed body. */
   async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; problems: string[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
     const r = await fetch(url, init);

@@ -136,7 +136,8 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
     // Before a byte of the body is read or inflated: an API key is checked now (it throws
     // 401/403), and a delivery without one must at least carry the vendor's credential header.
     scope.addHook('onRequest', async (req, reply) => {
-      const endpoint = VENDOR_ENDPOINTS.get((req.params as { vendor?: string }).vendor as Vendor);
+      // the vendor's own route (/v1/adapters/<vendor>); an unknown vendor is answered 404 by the handler
+      const endpoint = VENDOR_ENDPOINTS.get(req.url.split('?')[0]!.split('/')[3] as Vendor);
       if (!endpoint) return;
       if (hasApiKey(req) || credentialsFor(deps.credentials, endpoint.vendor).length === 0) {
         // resolved once: the handler's credential check reads it from here
@@ -148,60 +149,61 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
       }
     });
 
-    scope.post<{ Params: { vendor: string } }>('/v1/adapters/:vendor', async (req, reply) => {
-      const endpoint = VENDOR_ENDPOINTS.get(req.params.vendor as Vendor);
-      if (!endpoint) return answer(reply, undefined, undefined, 404, `unknown adapter "${req.params.vendor}"; known: ${VENDORS.join(', ')}`);
-      let delivery: HttpDelivery;
-      try {
-        delivery = deliveryOf(req, deps.publicBaseUrl, maxInflated);
-      } catch (err) {
-        if (err instanceof HttpError) return answer(reply, endpoint, undefined, err.statusCode, err.message);
-        throw err;
-      }
-      if (!endpoint.contentTypes.includes(delivery.contentType)) {
-        return answer(reply, endpoint, delivery, 415, `unsupported content type "${delivery.contentType || '(none)'}" for ${endpoint.vendor}; send ${endpoint.contentTypes.join(' or ')}`);
-      }
-      let auth: ReturnType<typeof authenticate>;
-      try {
-        auth = authenticate(req, endpoint, delivery);
-      } catch (err) {
-        if (err instanceof HttpError) return answer(reply, endpoint, delivery, err.statusCode, err.message);
-        throw err;
-      }
-      if ('status' in auth) return answer(reply, endpoint, delivery, auth.status, auth.reason);
-
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = endpoint.handle(delivery, { tenant: auth.tenant, state: stateOf(auth.tenant, endpoint.vendor), ...(auth.options ? { options: auth.options } : {}) });
-      } catch (err) {
-        if (err instanceof RecordError) return answer(reply, endpoint, delivery, 400, `the ${endpoint.vendor} delivery cannot be read: ${err.reason}`);
-        throw err;
-      }
-      // the adapter's output passes the same validation as POST /v1/events
-      const { valid, invalid } = validateAdapterEvents(outcome.events, auth.tenant, endpoint.source, delivery.now);
-      const problems = [...outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`), ...invalid.map(describeInvalid)];
-      records.inc({ vendor: endpoint.vendor, outcome: 'ignored' }, outcome.ignored);
-      records.inc({ vendor: endpoint.vendor, outcome: 'rejected' }, outcome.rejected.length);
-      try {
-        if (problems.length > 0) {
-          await deps.deadLetters.publishRaw([{
-            key: `${auth.tenant}/${endpoint.vendor}`,
-            value: delivery.rawBody,
-            reason: `adapter ${endpoint.vendor}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; … ${problems.length - 20} more` : ''}`,
-            headers: { [ADAPTER_LETTER_HEADERS.vendor]: endpoint.vendor, [ADAPTER_LETTER_HEADERS.tenant]: auth.tenant, [ADAPTER_LETTER_HEADERS.contentType]: delivery.contentType, [ADAPTER_LETTER_HEADERS.url]: delivery.url },
-          }]);
-          deps.log.warn({ vendor: endpoint.vendor, tenant: auth.tenant, problems: problems.slice(0, 5), count: problems.length }, 'vendor records dead-lettered');
-        }
-        for (let i = 0; i < valid.length; i += chunkSize) await deps.publisher.publish(valid.slice(i, i + chunkSize));
-      } catch (err) {
-        if (!(err instanceof BrokerUnavailableError)) throw err;
-        return answer(reply, endpoint, delivery, 503, 'Kafka is unreachable; redeliver later (event ids make the redelivery safe)');
-      }
-      records.inc({ vendor: endpoint.vendor, outcome: 'published' }, valid.length);
-      const r = endpoint.reply(delivery, { events: valid, ignored: outcome.ignored, rejected: outcome.rejected });
-      deliveries.inc({ vendor: endpoint.vendor, status: String(r.status) });
-      for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
-      return reply.code(r.status).send(r.body ?? '');
-    });
+    // one route per vendor, each its own operation in the API's document (another name is a 404)
+    for (const vendor of VENDORS) scope.post(`/v1/adapters/${vendor}`, (req, reply) => deliver(VENDOR_ENDPOINTS.get(vendor)!, req, reply));
   });
+
+  async function deliver(endpoint: VendorEndpoint, req: FastifyRequest, reply: FastifyReply) {
+    let delivery: HttpDelivery;
+    try {
+      delivery = deliveryOf(req, deps.publicBaseUrl, maxInflated);
+    } catch (err) {
+      if (err instanceof HttpError) return answer(reply, endpoint, undefined, err.statusCode, err.message);
+      throw err;
+    }
+    if (!endpoint.contentTypes.includes(delivery.contentType)) {
+      return answer(reply, endpoint, delivery, 415, `unsupported content type "${delivery.contentType || '(none)'}" for ${endpoint.vendor}; send ${endpoint.contentTypes.join(' or ')}`);
+    }
+    let auth: ReturnType<typeof authenticate>;
+    try {
+      auth = authenticate(req, endpoint, delivery);
+    } catch (err) {
+      if (err instanceof HttpError) return answer(reply, endpoint, delivery, err.statusCode, err.message);
+      throw err;
+    }
+    if ('status' in auth) return answer(reply, endpoint, delivery, auth.status, auth.reason);
+
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = endpoint.handle(delivery, { tenant: auth.tenant, state: stateOf(auth.tenant, endpoint.vendor), ...(auth.options ? { options: auth.options } : {}) });
+    } catch (err) {
+      if (err instanceof RecordError) return answer(reply, endpoint, delivery, 400, `the ${endpoint.vendor} delivery cannot be read: ${err.reason}`);
+      throw err;
+    }
+    // the adapter's output passes the same validation as POST /v1/events
+    const { valid, invalid } = validateAdapterEvents(outcome.events, auth.tenant, endpoint.source, delivery.now);
+    const problems = [...outcome.rejected.map((r) => `record ${r.index}: ${r.reason}`), ...invalid.map(describeInvalid)];
+    records.inc({ vendor: endpoint.vendor, outcome: 'ignored' }, outcome.ignored);
+    records.inc({ vendor: endpoint.vendor, outcome: 'rejected' }, outcome.rejected.length);
+    try {
+      if (problems.length > 0) {
+        await deps.deadLetters.publishRaw([{
+          key: `${auth.tenant}/${endpoint.vendor}`,
+          value: delivery.rawBody,
+          reason: `adapter ${endpoint.vendor}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; … ${problems.length - 20} more` : ''}`,
+          headers: { [ADAPTER_LETTER_HEADERS.vendor]: endpoint.vendor, [ADAPTER_LETTER_HEADERS.tenant]: auth.tenant, [ADAPTER_LETTER_HEADERS.contentType]: delivery.contentType, [ADAPTER_LETTER_HEADERS.url]: delivery.url },
+        }]);
+        deps.log.warn({ vendor: endpoint.vendor, tenant: auth.tenant, problems: problems.slice(0, 5), count: problems.length }, 'vendor records dead-lettered');
+      }
+      for (let i = 0; i < valid.length; i += chunkSize) await deps.publisher.publish(valid.slice(i, i + chunkSize));
+    } catch (err) {
+      if (!(err instanceof BrokerUnavailableError)) throw err;
+      return answer(reply, endpoint, delivery, 503, 'Kafka is unreachable; redeliver later (event ids make the redelivery safe)');
+    }
+    records.inc({ vendor: endpoint.vendor, outcome: 'published' }, valid.length);
+    const r = endpoint.reply(delivery, { events: valid, ignored: outcome.ignored, rejected: outcome.rejected });
+    deliveries.inc({ vendor: endpoint.vendor, status: String(r.status) });
+    for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
+    return reply.code(r.status).send(r.body ?? '');
+  }
 }

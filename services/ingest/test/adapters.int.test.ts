@@ -197,7 +197,7 @@ describe('POST /v1/adapters/{vendor}: routing and credentials', () => {
   it('names the adapters it knows, and the content types a vendor sends', async () => {
     const r = await post(open.http.url, 'avaya', '{}', {});
     expect(r.status).toBe(404);
-    expect(((await r.json()) as { error: string }).error).toMatch(/^unknown adapter "avaya"; known: amazon-connect, twilio, genesys, zendesk/);
+    expect(((await r.json()) as { error: string }).error).toBe('no route POST /v1/adapters/avaya; under /v1/adapters/ there are POST /v1/adapters/amazon-connect, POST /v1/adapters/genesys, POST /v1/adapters/twilio, POST /v1/adapters/zendesk');
     const t = await post(open.http.url, 'genesys', 'x', { 'content-type': 'text/plain' });
     expect(t.status).toBe(415);
     expect(((await t.json()) as { error: string }).error).toMatch(/unsupported content type "text\/plain" for genesys/);

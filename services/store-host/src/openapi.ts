@@ -3,7 +3,8 @@ import type { OpenApiFragment, OpenApiParameter } from '@switchboard/service-kit
 // The store host's part of the OpenAPI document (docs/api.md, "The contract"). It speaks
 // ClickHouse's HTTP interface, so the drivers that talk to a ClickHouse server work
 // unchanged: its errors are ClickHouse's (text, with X-ClickHouse-Exception-Code), the one
-// exception to the shared error shape of the other services.
+// exception to the shared error shape of the other services. Every error carries its code in
+// the X-ClickHouse-Exception-Code header.
 
 const q = (name: string, description: string): OpenApiParameter => ({ name, in: 'query', required: false, description, schema: { type: 'string' } });
 const PARAMS: OpenApiParameter[] = [
@@ -15,11 +16,20 @@ const PARAMS: OpenApiParameter[] = [
   q('password', 'the password (also X-ClickHouse-Key or Basic auth)'),
 ];
 const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+// the statuses ClickHouse's server gives its error codes (errors.ts keeps the same mapping)
 const RESPONSES = {
   '200': { description: 'the answer, in the requested format', content: { '*/*': { schema: { type: 'string' } } } },
-  '400': text('a statement ClickHouse refuses (syntax, unknown table, a table function that reaches outside); X-ClickHouse-Exception-Code names it'),
-  '401': text('wrong user or password'),
+  '400': text('a statement that cannot be parsed or run as written (SYNTAX_ERROR, TYPE_MISMATCH, …)'),
+  '401': text('a password is required'),
+  '403': text('wrong user or password, or a statement the store host refuses (a table function that reaches outside)'),
+  '404': text('an unknown table, function, column, setting or format'),
+  '408': text('the statement ran out of time'),
+  '411': text('a POST without a length'),
+  '413': text('the statement or its body is too large'),
+  '415': text('a content type or encoding the store host does not read'),
   '500': text('the engine failed'),
+  '501': text('a feature the store host does not have'),
+  '503': text('the engine is not ready'),
 };
 const SERVERS = [{ url: 'http://127.0.0.1:8123', description: '`npm run store-host` (STORE_HOST_PORT)' }];
 

@@ -68,6 +68,11 @@ export class StoreHost {
     return this.http.url;
   }
 
+  /** The routes served, as "METHOD /path" (the OpenAPI document lists the same). */
+  routes(): string[] {
+    return this.http.routes();
+  }
+
   async start(): Promise<void> {
     await this.engine.open();
     await this.http.start();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { REPO_ROOT } from '@switchboard/service-kit';
+import { OpenApiChecker } from '@switchboard/testkit';
 import { RowBinary, loadMigrations, migrate, openStore, tokenedInsert, type Store } from '@switchboard/warehouse';
 import { StoreHost } from '../src/store-host';
 import { storeHostEnvSchema } from '../src/config';
@@ -54,6 +55,22 @@ describe('store host: ClickHouse over HTTP in front of the embedded engine', () 
     expect(await (await fetch(`${host.url}/readyz`)).json()).toEqual({ status: 'ready' });
     const [v] = await rows<{ v: string }>('SELECT version() AS v');
     expect(v!.v).toMatch(/^26\./);
+  });
+
+  it('serves its routes as its OpenAPI document says (docs/openapi.json, tag store-host)', async () => {
+    const doc = (await (await fetch(`${host.url}/v1/openapi.json`)).json()) as Record<string, unknown>;
+    const checker = new OpenApiChecker(doc);
+    const problems: string[] = [];
+    for (const [method, path, status] of [
+      ['GET', '/ping', 200], ['GET', '/?query=SELECT%201', 200], ['POST', '/?default_format=JSONEachRow', 200], ['GET', '/?query=SELECT%201%20%2B', 400], ['GET', '/?query=SELECT%20*%20FROM%20nowhere', 404],
+      ['GET', '/?query=SELECT%201&user=default&password=wrong', 403], ['GET', '/healthz', 200], ['GET', '/readyz', 200], ['GET', '/metrics', 200], ['GET', '/v1/openapi.json', 200],
+    ] as const) {
+      const r = await checker.fetch(`${host.url}${path}`, { method, ...(method === 'POST' ? { body: 'SELECT 2 AS two' } : {}) });
+      expect(r.status, `${method} ${path}`).toBe(status);
+      problems.push(...r.problems);
+    }
+    expect(problems).toEqual([]);
+    expect(host.routes()).toEqual(checker.operations().sort());
   });
 
   it('runs the migrations through it, once', async () => {

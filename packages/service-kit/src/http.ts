@@ -118,9 +118,10 @@ export class HttpServer {
       if (allowed.length > 0) {
         return reply.code(405).header('allow', allowed.join(', ')).send({ error: `${req.method} is not allowed on ${path}; use ${allowed.join(', ')}` } satisfies ErrorBody);
       }
-      // a typo in the last segment (/v1/adapters/avaya): name the routes that do exist beside it
+      // a typo in the last segment of a collection (/v1/adapters/avaya): name the routes beside it
       const parent = path.slice(0, path.lastIndexOf('/') + 1);
-      const siblings = this.routes().filter((r) => { const u = r.slice(r.indexOf(' ') + 1); return parent.length > 1 && u.startsWith(parent) && !u.slice(parent.length).includes('/'); });
+      const deep = parent.split('/').length > 3; // below /v1/, not the whole API
+      const siblings = !deep ? [] : this.routes().filter((r) => { const u = r.slice(r.indexOf(' ') + 1); return u.startsWith(parent) && !u.slice(parent.length).includes('/'); });
       return reply.code(404).send({ error: `no route ${req.method} ${path}${siblings.length ? `; under ${parent} there are ${siblings.join(', ')}` : ''}` } satisfies ErrorBody);
     });
     this.app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {

@@ -8,6 +8,8 @@ function server() {
   const s = new HttpServer({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), metrics: new Registry(), bodyLimitBytes: 1024 });
   s.app.get('/v1/things/:id', async (req) => ({ id: (req.params as { id: string }).id }));
   s.app.put('/v1/things/:id', async () => ({ ok: true }));
+  s.app.post('/v1/feeds/alpha', async () => ({ ok: true }));
+  s.app.post('/v1/feeds/beta', async () => ({ ok: true }));
   s.app.get('/v1/secret', async () => {
     throw new Error('Code: 60. DB::Exception: Table default.kpi_agg_1m … at 10.0.0.5:9000');
   });
@@ -22,6 +24,9 @@ describe('every error answer has one shape: {error, details?}', () => {
     const s = server();
     const notFound = await s.app.inject({ method: 'GET', url: '/v1/nothing?x=1' });
     expect([notFound.statusCode, notFound.json()]).toEqual([404, { error: 'no route GET /v1/nothing' }]);
+    // a typo in a collection's last segment is told what is there
+    const typo = await s.app.inject({ method: 'POST', url: '/v1/feeds/gamma' });
+    expect([typo.statusCode, typo.json()]).toEqual([404, { error: 'no route POST /v1/feeds/gamma; under /v1/feeds/ there are POST /v1/feeds/alpha, POST /v1/feeds/beta' }]);
     const wrongMethod = await s.app.inject({ method: 'DELETE', url: '/v1/things/42' });
     expect(wrongMethod.statusCode).toBe(405);
     expect(wrongMethod.headers.allow).toBe('GET, PUT');

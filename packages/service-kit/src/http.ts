@@ -1,6 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { negotiate } from '@fastify/accept-negotiator';
+import cors from '@fastify/cors';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, deflate, gzip } from 'node:zlib';
 import { openApiDocument, processFragment, type OpenApiFragment } from './openapi';
 
 export interface ReadinessCheck {
@@ -25,6 +29,10 @@ export interface HttpServerOptions {
   jsonErrors?: boolean;
   /** the title of the OpenAPI document at /v1/openapi.json */
   title?: string;
+  /** origins whose pages may call the API from a browser (CORS_ORIGINS; `*` any); none: no CORS headers */
+  corsOrigins?: readonly string[];
+  /** gzip, br or deflate answers of 1 KiB and more when the client accepts them (default on) */
+  compress?: boolean;
 }
 
 /**
@@ -71,6 +79,17 @@ export class HttpServer {
         connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeout / 4)),
       },
     });
+    if (opts.compress !== false) this.compressAnswers();
+    if (opts.corsOrigins && opts.corsOrigins.length > 0) {
+      const any = opts.corsOrigins.includes('*');
+      void this.app.register(cors, {
+        origin: any ? '*' : [...opts.corsOrigins],
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+        allowedHeaders: ['authorization', 'x-api-key', 'x-tenant-id', 'content-type', 'content-encoding'],
+        exposedHeaders: ['retry-after', 'content-disposition', 'allow'],
+        maxAge: 600,
+      });
+    }
     this.app.addHook('onRoute', (r) => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') this.registered.push(`${String(m)} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     });
@@ -103,6 +122,35 @@ export class HttpServer {
   describe(fragment: OpenApiFragment): void {
     this.fragments.push(fragment);
     this.document = undefined;
+  }
+
+  /**
+   * gzip, br or deflate, as the client's Accept-Encoding prefers, for text answers of 1 KiB and
+   * more (KPI answers shrink ~10×). A global onSend hook rather than @fastify/compress, whose
+   * per-route hooks miss the routes services add before the plugin has loaded. Compression runs
+   * on libuv's thread pool, not the event loop; brotli at quality 4 (its default, 11, costs ~50×
+   * gzip's CPU for a few % fewer bytes). Streams (the store host's answers) pass untouched.
+   */
+  private compressAnswers(): void {
+    const encoders = {
+      br: promisify(brotliCompress),
+      gzip: promisify(gzip),
+      deflate: promisify(deflate),
+    };
+    const brotli = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } };
+    this.app.addHook('onSend', async (req, reply, payload) => {
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+      if (req.method === 'HEAD' || reply.hasHeader('content-encoding')) return payload;
+      if (!/json|text|csv|javascript|xml|svg/.test(String(reply.getHeader('content-type') ?? ''))) return payload;
+      const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+      if (body.length < 1024) return payload;
+      reply.header('vary', 'accept-encoding');
+      const accepted = req.headers['accept-encoding'];
+      const encoding = accepted ? (negotiate(accepted, ['br', 'gzip', 'deflate']) as keyof typeof encoders | null) : null;
+      if (!encoding) return payload;
+      reply.header('content-encoding', encoding).removeHeader('content-length');
+      return encoding === 'br' ? encoders.br(body, brotli) : encoders[encoding](body);
+    });
   }
 
   private installErrorShape(log: Logger): void {

@@ -19,6 +19,9 @@ export const commonEnvSchema = z.object({
   /** off: X-Tenant-Id names the tenant (local single-node); api_key: keys bound to one tenant */
   AUTH_MODE: z.enum(['off', 'api_key']).default('off').describe('off: X-Tenant-Id names the tenant; api_key: every request needs an API key bound to one tenant'),
   API_KEYS_FILE: z.string().optional().describe('JSON list of {tenant, sha256, name}, read again within a second of a change (revocation); `npm run api-key -- --tenant acme` adds one'),
+  CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'each must be an origin (scheme://host[:port], no path) or *')
+    .describe('comma-separated origins whose web pages may call the API (e.g. https://bi.example.com), or * for any; empty: no CORS headers'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +45,47 @@ describe('every error answer has one shape: {error, details?}', () => {
   it('a 500 says nothing of the internals (the log has them)', async () => {
     const r = await server().app.inject({ method: 'GET', url: '/v1/secret' });
     expect([r.statusCode, r.json()]).toEqual([500, { error: 'internal error; the server logged it' }]);
+  });
+});
+
+describe('what browsers and HTTP clients expect', () => {
+  const big = { rows: Array.from({ length: 400 }, (_, i) => ({ i, queue: `queue-${i}` })) };
+  const withRoutes = (opts: Partial<ConstructorParameters<typeof HttpServer>[0]> = {}) => {
+    const s = new HttpServer({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), metrics: new Registry(), ...opts });
+    s.app.get('/v1/big', async () => big);
+    s.app.get('/v1/small', async () => ({ ok: true }));
+    return s;
+  };
+
+  it('compresses answers of 1 KiB and more with what the client accepts (br, gzip), never smaller ones', async () => {
+    const s = withRoutes();
+    const br = await s.app.inject({ method: 'GET', url: '/v1/big', headers: { 'accept-encoding': 'br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(br.rawPayload).toString())).toEqual(big);
+    const gz = await s.app.inject({ method: 'GET', url: '/v1/big', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(gz.rawPayload).toString())).toEqual(big);
+    expect(gz.rawPayload.length).toBeLessThan(JSON.stringify(big).length / 3);
+    const plain = await s.app.inject({ method: 'GET', url: '/v1/big' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.json()).toEqual(big);
+    const small = await s.app.inject({ method: 'GET', url: '/v1/small', headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('answers CORS only for the configured origins, preflight included', async () => {
+    const none = withRoutes();
+    const r0 = await none.app.inject({ method: 'GET', url: '/v1/small', headers: { origin: 'https://bi.example.com' } });
+    expect(r0.headers['access-control-allow-origin']).toBeUndefined();
+
+    const s = withRoutes({ corsOrigins: ['https://bi.example.com'] });
+    const ok = await s.app.inject({ method: 'GET', url: '/v1/small', headers: { origin: 'https://bi.example.com' } });
+    expect(ok.headers['access-control-allow-origin']).toBe('https://bi.example.com');
+    const other = await s.app.inject({ method: 'GET', url: '/v1/small', headers: { origin: 'https://evil.example.net' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await s.app.inject({ method: 'OPTIONS', url: '/v1/small', headers: { origin: 'https://bi.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
+    expect(preflight.headers['access-control-allow-methods']).toContain('GET');
   });
 });

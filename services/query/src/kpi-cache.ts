@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isHistoryQuantity, requiredQuantities, zonedWindowEnd, zonedWindowStarts } from '@switchboard/kpi';
 import { activeParts, partsFingerprint, partsOverlapping, readKpiTable, windowSource, type KpiQuery, type KpiTable } from '@switchboard/warehouse';
-import { chunkOf, emptyWindowValues, kpiAnswerParts, type KpiChunk, type KpiFormat } from './kpi-json';
+import { chunkOf, emptyWindowValues, kpiAnswerParts, type KpiChunk, type JsonKpiFormat } from './kpi-json';
 
 const DAY = 86_400_000;
 const BODIES = 8;
@@ -100,7 +100,7 @@ export class KpiChunkCache {
    * each one buffer. Bodies made only of kept chunks are kept too, the last BODIES of them
    * (within an eighth of the budget): the same chunks in the same order are the same bytes.
    */
-  body(chunks: KpiChunk[], format: KpiFormat): AnswerBody {
+  body(chunks: KpiChunk[], format: JsonKpiFormat): AnswerBody {
     const key = chunks.every((c) => c.id !== undefined) ? `${format}:${chunks.map((c) => c.id).join(',')}` : undefined;
     const hit = key === undefined ? undefined : this.bodies.get(key);
     if (hit) {

@@ -1,9 +1,11 @@
 import { TOP_TOPICS_ID, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
 import type { KpiTable } from '@switchboard/warehouse';
 
-/** How a /v1/kpis answer lays out its values. */
-export const KPI_FORMATS = ['points', 'columns'] as const;
+/** How a /v1/kpis answer lays out its values: JSON points or columns, or CSV rows (kpi-csv.ts). */
+export const KPI_FORMATS = ['points', 'columns', 'csv'] as const;
 export type KpiFormat = (typeof KPI_FORMATS)[number];
+/** The JSON layouts (CSV is written from the points). */
+export type JsonKpiFormat = Exclude<KpiFormat, 'csv'>;
 
 /**
  * A run of consecutive windows of an answer: the whole answer, or one UTC day of it as the
@@ -112,7 +114,7 @@ const COMMA = Buffer.from(',');
  *  - columns: the window starts once, and per group one array per KPI, one value per window
  *    (top_topics: one list per window): a fifth of the bytes of points for a wide answer.
  */
-export function kpiAnswerParts(chunks: KpiChunk[], format: KpiFormat): { series: Buffer[]; windows?: Buffer[] } {
+export function kpiAnswerParts(chunks: KpiChunk[], format: JsonKpiFormat): { series: Buffer[]; windows?: Buffer[] } {
   const groups = groupsOf(chunks);
   const series: Buffer[] = [Buffer.from('[')];
   if (format === 'points') {
@@ -138,7 +140,7 @@ export function kpiAnswerParts(chunks: KpiChunk[], format: KpiFormat): { series:
 }
 
 /** kpiAnswerParts as text. */
-export function kpiAnswerJson(chunks: KpiChunk[], format: KpiFormat): { series: string; windows?: string } {
+export function kpiAnswerJson(chunks: KpiChunk[], format: JsonKpiFormat): { series: string; windows?: string } {
   const parts = kpiAnswerParts(chunks, format);
   return { series: Buffer.concat(parts.series).toString('utf8'), ...(parts.windows ? { windows: Buffer.concat(parts.windows).toString('utf8') } : {}) };
 }

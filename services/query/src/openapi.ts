@@ -39,7 +39,7 @@ function kpisParameters(): OpenApiParameter[] {
     { name: 'to', in: 'query', required: true, description: `exclusive; at most ${MAX_WINDOWS} windows per series`, schema: jsonSchema(timestamp) },
     ...paramsOf({ granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]).default('1h') }, { granularity: 'window size; windows are UTC-aligned, or aligned to `tz` for 30m, 1h and 1d' }),
     ...paramsOf({ n: z.number().int().min(1).max(100).default(5) }, { n: 'with top_topics: how many topics it lists' }),
-    ...paramsOf({ format: z.enum(KPI_FORMATS).default('points') }, { format: 'answer layout: `points` (one object per window) or `columns` (the window starts once, then per group one array per KPI: a sixth of the bytes for a wide answer)' }),
+    ...paramsOf({ format: z.enum(KPI_FORMATS).default('points') }, { format: 'answer layout: `points` (one object per window), `columns` (the window starts once, then per group one array per KPI: a sixth of the bytes for a wide answer) or `csv` (one row per group and window, for spreadsheets)' }),
     ...paramsOf({ tz: z.string().default('UTC') }, { tz: 'IANA time zone of 30m, 1h and 1d windows (e.g. America/New_York): local days, 23 or 25 hours long across a DST change' }),
     listParam('group_by', z.enum(DIMENSIONS), 'dimensions to group by; a dimension an event does not carry is null in `group`'),
     ...DIMENSIONS.map((d) => listParam(`filter.${d}`, z.string(), `only these values of ${d}; \`null\` selects events without one`)),
@@ -131,6 +131,22 @@ const realtimeResponse = z.object({
   })),
 });
 
+/** JSON (points or columns), or CSV with format=csv */
+function kpisAnswer() {
+  const json = jsonResponse(kpisResponse, 'one series per group: one point per window (format=points), one array per KPI (format=columns), or one CSV row per group and window (format=csv)');
+  return {
+    ...json,
+    headers: {
+      'Content-Disposition': { description: 'format=csv: a file name for the download', schema: { type: 'string' } },
+      'X-Switchboard-Open-From': { description: 'format=csv: meta.open_from of the JSON answer (windows from here may still change)', schema: { type: 'string' } },
+    },
+    content: {
+      ...json.content,
+      'text/csv': { schema: { type: 'string', description: 'RFC 4180, CRLF; a header row `window_start, <group_by…>, <metrics…>`; null is an empty cell; top_topics a JSON list; text cells a spreadsheet would run as a formula start with an apostrophe' } },
+    },
+  };
+}
+
 const bad = errorResponse('invalid parameters: every problem, with the parameter and the reason');
 
 export function queryOpenApi(): OpenApiFragment {
@@ -143,7 +159,7 @@ export function queryOpenApi(): OpenApiFragment {
           summary: 'KPIs per window and group',
           description: 'Ratios are fractions 0…1 (nps −100…100), durations in ms; a ratio over nothing is null. Every window starting before `to` is returned. Unknown parameters are refused. Lists may be given comma-separated or as repeated parameters.',
           parameters: [...kpisParameters(), TENANT_HEADER],
-          responses: { '200': jsonResponse(kpisResponse, 'one series per group: one point per window (format=points), or one array per KPI (format=columns)'), '400': bad, ...AUTH_ERRORS },
+          responses: { '200': kpisAnswer(), '400': bad, ...AUTH_ERRORS },
         },
       },
       '/v1/realtime': {

@@ -6,6 +6,7 @@ import { zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { KpiChunkCache } from './kpi-cache';
 import { DEFAULT_QUERY_CONFIG } from './config';
+import { kpiCsv, type PointsSeries } from './kpi-csv';
 import { parseRealtimeQuery } from './realtime-params';
 import { RealtimeReader } from '@switchboard/warehouse';
 
@@ -56,7 +57,15 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       };
       // {meta, windows?, series} as JSON.stringify would write it, the series straight from the
       // chunks' UTF-8 pieces (a point object per window is most of a large answer's cost)
-      const body = cache.body(chunks, q.format ?? 'points');
+      const format = q.format ?? 'points';
+      const body = cache.body(chunks, format === 'csv' ? 'points' : format);
+      if (format === 'csv') {
+        const csv = kpiCsv(JSON.parse(body.series.toString('utf8')) as PointsSeries[], meta.metrics, q.groupBy);
+        return reply.type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="kpis_${q.granularity}_${meta.from.slice(0, 10)}.csv"`)
+          .header('x-switchboard-open-from', meta.open_from)
+          .send(csv);
+      }
       const head = Buffer.from(`{"meta":${JSON.stringify(meta)}${body.windows ? ',"windows":' : ''}`);
       const pieces = [head, ...(body.windows ? [body.windows] : []), Buffer.from(',"series":'), body.series, Buffer.from('}')];
       return reply.type('application/json; charset=utf-8').send(Buffer.concat(pieces));

@@ -56,7 +56,7 @@ describe('parseKpiQuery', () => {
     expect(byParam['filter.password']).toMatch(/unknown dimension/);
     expect(byParam.foo).toBe('unknown parameter');
     expect(byParam.sl_threshold_s).toBeDefined();
-    expect(problems({ ...ok, format: 'csv' })).toEqual([{ param: 'format', reason: 'must be one of points, columns' }]);
+    expect(problems({ ...ok, format: 'xml' })).toEqual([{ param: 'format', reason: 'must be one of points, columns, csv' }]);
   });
 
   it('refuses to < from, repeated parameters and ranges of too many windows', () => {

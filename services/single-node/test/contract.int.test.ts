@@ -97,6 +97,9 @@ describe('the HTTP surface of npm start', () => {
     // KPIs and the real-time state
     expect((await call('GET', `/v1/kpis?metrics=offered,answered,service_level,asa_ms,nps,top_topics&group_by=queue_id&granularity=15m&${range}`)).status).toBe(200);
     expect((await call('GET', `/v1/kpis?metrics=offered&metrics=aht_ms&format=columns&${range}`)).status).toBe(200);
+    const csv = await call('GET', `/v1/kpis?metrics=offered,service_level,top_topics&group_by=queue_id&granularity=1h&format=csv&${range}`);
+    expect(csv.status).toBe(200);
+    expect(String(csv.body).split('\r\n')[0]).toBe('window_start,queue_id,offered,service_level,top_topics');
     expect((await call('GET', '/v1/kpis?metrics=offered&from=1969-12-31&to=2026-01-01')).status).toBe(400);
     expect((await call('GET', '/v1/realtime?group_by=queue_id')).status).toBe(200);
     expect((await call('GET', '/v1/realtime?lookback_h=0')).status).toBe(400);

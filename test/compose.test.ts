@@ -65,4 +65,19 @@ describe('docker-compose.yml', () => {
     const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', ...Object.values(workspace.patchedDependencies ?? {}).map((p) => p.split('/')[0]!)];
     for (const n of needed) expect(copied, `${n} is copied before pnpm install`).toContain(n);
   });
+
+  it('runs compiled JavaScript: the image builds every service the compose file starts, and runs the bundle with node', async () => {
+    const { ENTRIES } = await import('../scripts/build.mjs');
+    const dockerfile = readFileSync(join(root, 'deploy/docker/Dockerfile'), 'utf8');
+    const lines = dockerfile.split('\n');
+    expect(lines.findIndex((l) => /^RUN node scripts\/build\.mjs/.test(l))).toBeGreaterThan(lines.findIndex((l) => /^RUN pnpm install/.test(l)));
+    const cmd = lines.find((l) => l.startsWith('CMD '))!;
+    expect(cmd).toContain('node --enable-source-maps dist/${SERVICE}.mjs');
+    expect(cmd).not.toContain('tsx');
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const service = svc.environment?.SERVICE;
+      if (service) expect(ENTRIES[service], `${name}: SERVICE=${service} has an entry in scripts/build.mjs`).toBe(`services/${service}/src/main.ts`);
+    }
+  });
 });

@@ -19,6 +19,7 @@ export const commonEnvSchema = z.object({
   /** off: X-Tenant-Id names the tenant (local single-node); api_key: keys bound to one tenant */
   AUTH_MODE: z.enum(['off', 'api_key']).default('off').describe('off: X-Tenant-Id names the tenant; api_key: every request needs an API key bound to one tenant'),
   API_KEYS_FILE: z.string().optional().describe('JSON list of {tenant, sha256, name}, read again within a second of a change (revocation); `npm run api-key -- --tenant acme` adds one'),
+  ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1).describe('share of 1xx–3xx HTTP answers written to the access log (one line each: method, route, status, ms); 4xx and 5xx are always logged'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

@@ -31,13 +31,16 @@ export type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /**
  * The pino level of one kafkajs log entry: a broker's answer that is a transient start-up
- * state goes to debug (kafkajs retries it), a group membership change to warn, everything
- * else keeps kafkajs's level.
+ * state goes to debug (kafkajs retries the request), a send retried over one and a group
+ * membership change to warn, everything else keeps kafkajs's level.
  */
 export function kafkaLogLevel(level: logLevel, message: string, error?: unknown): PinoLevel {
   if (level > logLevel.WARN) return level === logLevel.INFO ? 'info' : 'debug';
-  const text = `${message} ${typeof error === 'string' ? error : ''}`;
-  if (TRANSIENT_ANSWERS.some((t) => text.includes(t))) return message.startsWith('Response ') ? 'debug' : 'warn';
+  const transient = (text: unknown) => typeof text === 'string' && TRANSIENT_ANSWERS.some((t) => text.includes(t));
+  // one request's answer; kafkajs retries the request
+  if (message.startsWith('Response ') && transient(error)) return 'debug';
+  // a send kafkajs retries after refreshing the metadata (a crash after the last retry stays ERROR)
+  if (message.startsWith('Failed to send messages: ') && transient(message)) return 'warn';
   if (MEMBERSHIP_CHANGES.some((t) => message.startsWith(t))) return 'warn';
   return level <= logLevel.ERROR ? 'error' : 'warn';
 }

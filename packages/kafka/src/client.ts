@@ -24,6 +24,13 @@ const TRANSIENT_ANSWERS = [
   'This server does not host this topic-partition', // UNKNOWN_TOPIC_OR_PARTITION (a topic just created)
   'The group is rebalancing, so a rejoin is needed', // REBALANCE_IN_PROGRESS
 ];
+/**
+ * kafkajs's warnings about choices made on purpose, repeated by every producer at start-up:
+ * the v1 → v2 partitioner change (Switchboard has only ever used v2's default, Java-compatible
+ * partitioner), and bounded retries on an idempotent producer (EventPublisher bounds them so a
+ * dead broker becomes a 503; the event_id ledger absorbs a retried send).
+ */
+const KNOWN_CHOICES = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 /** kafkajs's own lines about a group changing members: expected whenever a replica starts or stops */
 const MEMBERSHIP_CHANGES = ['The coordinator is not aware of this member, re-joining the group', 'The group is rebalancing, re-joining'];
 
@@ -32,7 +39,8 @@ export type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
 /**
  * The pino level of one kafkajs log entry: a broker's answer that is a transient start-up
  * state goes to debug (kafkajs retries the request), a send retried over one and a group
- * membership change to warn, everything else keeps kafkajs's level.
+ * membership change to warn, warnings about deliberate settings to debug, everything else
+ * keeps kafkajs's level.
  */
 export function kafkaLogLevel(level: logLevel, message: string, error?: unknown): PinoLevel {
   if (level > logLevel.WARN) return level === logLevel.INFO ? 'info' : 'debug';
@@ -42,6 +50,7 @@ export function kafkaLogLevel(level: logLevel, message: string, error?: unknown)
   // a send kafkajs retries after refreshing the metadata (a crash after the last retry stays ERROR)
   if (message.startsWith('Failed to send messages: ') && transient(message)) return 'warn';
   if (MEMBERSHIP_CHANGES.some((t) => message.startsWith(t))) return 'warn';
+  if (KNOWN_CHOICES.some((t) => message.startsWith(t))) return 'debug';
   return level <= logLevel.ERROR ? 'error' : 'warn';
 }
 

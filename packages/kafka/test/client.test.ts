@@ -25,7 +25,12 @@ describe('kafkajs log levels', () => {
     expect(kafkaLogLevel(logLevel.ERROR, 'Response Produce(key: 0, version: 7)', 'The request included a message larger than the max message size the server will accept')).toBe('error');
     // retries ran out: the same state is now the consumer's failure
     expect(kafkaLogLevel(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available')).toBe('error');
-    expect(kafkaLogLevel(logLevel.WARN, 'KafkaJS v2.0.0 switched default partitioner')).toBe('warn');
+    expect(kafkaLogLevel(logLevel.WARN, 'Connection timeout')).toBe('warn');
+  });
+
+  it('warnings about settings chosen on purpose, repeated by every producer, are debug', () => {
+    expect(kafkaLogLevel(logLevel.WARN, 'KafkaJS v2.0.0 switched default partitioner. To retain the same partitioning behavior …')).toBe('debug');
+    expect(kafkaLogLevel(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('debug');
     expect(kafkaLogLevel(logLevel.INFO, 'Consumer has joined the group')).toBe('info');
     expect(kafkaLogLevel(logLevel.DEBUG, 'Request Fetch')).toBe('debug');
   });

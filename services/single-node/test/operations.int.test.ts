@@ -129,6 +129,10 @@ describe('operating a node', () => {
     expect(named.size).toBeGreaterThan(8);
     const missing = [...named].filter(([name]) => !exposed.has(name)).map(([name, alerts]) => `${name} (${alerts.join(', ')})`);
     expect(missing, 'metrics the alert rules read that no longer exist').toEqual([]);
+    // and every metric of Switchboard's own is documented for operators
+    const doc = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const undocumented = [...text.matchAll(/^# TYPE (switchboard_\S+) /gm)].map((m) => m[1]!).filter((name) => !doc.includes(`\`${name}\``));
+    expect(undocumented, 'metrics on /metrics without a row in docs/operations.md').toEqual([]);
 
     // promtool parses the exposition and lints it: Switchboard's own metrics lint clean; the only
     // findings allowed are prom-client's standard nodejs_active_*_total gauges (names every Node

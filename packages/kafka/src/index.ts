@@ -4,6 +4,7 @@
 
 // client and topics
 export { createKafka, kafkaLogLevel } from './client';
+export { publishErrors } from './metrics';
 export { ensureTopics, topicNames, type Topics } from './topics';
 
 // publishing events

@@ -49,7 +49,7 @@ async function scrape(url: string): Promise<{ consumed: number; cpu: number }> {
   let cpu = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('switchboard_aggregator_events_total{')) consumed += Number(line.split(' ').pop());
-    if (line.startsWith('switchboard_process_cpu_seconds_total ')) cpu = Number(line.split(' ').pop());
+    if (line.startsWith('process_cpu_seconds_total ')) cpu = Number(line.split(' ').pop());
   }
   return { consumed, cpu };
 }
@@ -231,7 +231,7 @@ async function main() {
   const inserts = delta('switchboard_aggregator_inserts_total', 'table');
   const lookups = delta('switchboard_aggregator_lookups_total', 'table');
   const events = new Map(delta('switchboard_store_profile_events', 'event'));
-  const gcSum = (m: Map<string, number>) => [...labelled(m, 'switchboard_nodejs_gc_duration_seconds_sum', 'kind').values()].reduce((a, b) => a + b, 0);
+  const gcSum = (m: Map<string, number>) => [...labelled(m, 'nodejs_gc_duration_seconds_sum', 'kind').values()].reduce((a, b) => a + b, 0);
   const gc = gcSum(m1) - gcSum(m0);
   const mainCpu = threads1.main - threads0.main;
   const otherCpu = threads1.other - threads0.other;

@@ -58,6 +58,22 @@ function ensureInstalled() {
   pnpm(['install', '--frozen-lockfile', '--reporter=append-only']);
 }
 
+/**
+ * promtool (Debian's `prometheus` package) checks deploy/prometheus in the tests. The package
+ * may start a Prometheus server where an init system runs; the tests need only the tool, so
+ * that server is stopped again.
+ */
+function ensurePromtool() {
+  if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  console.error('[switchboard] installing promtool (Debian package prometheus) ...');
+  // as root (CI) apt-get runs directly; anyone else goes through sudo
+  const asRoot = (cmd, args) => (process.getuid?.() === 0 ? [cmd, args] : ['sudo', [cmd, ...args]]);
+  const aptEnv = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
+  must(...asRoot('apt-get', ['update']), aptEnv);
+  must(...asRoot('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus']), aptEnv);
+  spawnSync(...asRoot('service', ['prometheus', 'stop']), { stdio: 'ignore' });
+}
+
 function ensureBroker() {
   if (process.env.KAFKA_BROKERS) return;
   must('bash', [join(root, 'deploy/kafka/broker.sh'), 'start']);
@@ -73,6 +89,7 @@ switch (task) {
     break;
   case 'test':
     ensureInstalled();
+    ensurePromtool();
     must(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
     must(bin('tsc'), ['-p', 'tsconfig.json']); // root: test harness and bench
     // vitest's global setup starts (or reuses) the broker itself; see test/global-setup.ts

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 
 /** One partition's share of a combined batch: the records `firstOffset..lastOffset`. */
 export interface BatchPart {
@@ -49,6 +50,16 @@ export interface BatchConsumerOptions {
   retry?: { initialMs: number; maxMs: number };
   /** how long a replay may wait for the records of an intent (default 120 s, then it is retried) */
   replayTimeoutMs?: number;
+  /** where switchboard_kafka_consumer_lag{topic,partition,group} is exposed */
+  metrics?: Registry;
+  /** a lag read is reused for this long, so frequent scrapes cost the broker nothing more (default 2 s) */
+  lagCacheMs?: number;
+}
+
+/** One partition's consumer lag: records on the broker after the group's committed offset. */
+export interface PartitionLag {
+  partition: number;
+  lag: number;
 }
 
 /**
@@ -155,6 +166,8 @@ export class BatchConsumer {
   private flushCount = 0;
 
   private readonly heartbeatIntervalMs: number;
+  private lagRead: { at: number; lag: Promise<PartitionLag[]> } | null = null;
+  private adminConnected = false;
 
   constructor(private readonly kafka: Kafka, private readonly opts: BatchConsumerOptions, private readonly log: Logger) {
     this.heartbeatIntervalMs = Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10));
@@ -168,6 +181,22 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
     });
     this.admin = kafka.admin();
+    if (opts.metrics) {
+      const consumer = this;
+      const { topic, groupId: group } = opts;
+      new Gauge({
+        name: 'switchboard_kafka_consumer_lag',
+        help: 'Records on the broker not yet consumed and committed by the group, per partition (log-end offset minus committed offset; read at scrape time, at most every 2 s)',
+        labelNames: ['topic', 'partition', 'group'],
+        registers: [opts.metrics],
+        async collect() {
+          this.reset();
+          // a scrape while the broker is away shows no lag series rather than a stale one
+          const lag = await consumer.lag().catch(() => []);
+          for (const p of lag) this.set({ topic, partition: String(p.partition), group }, p.lag);
+        },
+      });
+    }
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error);
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
@@ -223,12 +252,40 @@ export class BatchConsumer {
   }
 
   /**
+   * Per partition of the topic, the records after the group's committed offset (all of them
+   * while the group has committed nothing). A batch being written counts as not consumed: its
+   * offsets are committed once it is durable. Reads are reused for `lagCacheMs`.
+   */
+  lag(): Promise<PartitionLag[]> {
+    const cacheMs = this.opts.lagCacheMs ?? 2000;
+    if (this.lagRead && Date.now() - this.lagRead.at < cacheMs) return this.lagRead.lag;
+    if (!this.adminConnected) return Promise.reject(new Error('consumer not started'));
+    const lag = (async () => {
+      const { topic, groupId } = this.opts;
+      const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      return ends
+        .map((e) => {
+          const high = BigInt(e.high);
+          const c = at.get(e.partition) ?? -1n;
+          const from = c < 0n ? BigInt(e.low) : c;
+          return { partition: e.partition, lag: Number(high > from ? high - from : 0n) };
+        })
+        .sort((a, b) => a.partition - b.partition);
+    })();
+    this.lagRead = { at: Date.now(), lag };
+    lag.catch(() => { if (this.lagRead?.lag === lag) this.lagRead = null; });
+    return lag;
+  }
+
+  /**
    * Connects and subscribes, then joins the group in the background: a join can wait a whole
    * session timeout for a crashed predecessor to be evicted, and the process should be up
    * (healthy, not yet ready) meanwhile. `isRunning` turns true once the group is joined.
    */
   async start(): Promise<void> {
     await this.admin.connect();
+    this.adminConnected = true;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
     this.consumer
@@ -521,6 +578,7 @@ export class BatchConsumer {
     this.stopping = true;
     this.clearTimer();
     await this.consumer.disconnect();
+    this.adminConnected = false;
     await this.admin.disconnect();
     this.joined = false;
   }

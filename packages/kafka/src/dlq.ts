@@ -1,6 +1,21 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Counter, Registry } from 'prom-client';
 import { TOPICS } from './topics';
 import { BrokerUnavailableError } from './producer';
+import { publishErrors, sharedCounter } from './metrics';
+
+/** The class of a dead letter's reason, its text before the first colon (`future: occurred_at …` → `future`): a bounded label. */
+export const reasonClass = (reason: string): string => reason.split(':')[0]!.trim() || 'unknown';
+
+export interface DeadLetterObservers {
+  /** one line per dead letter with its reason, at warn */
+  log?: Logger;
+  /** where switchboard_dlq_records_total{source,reason} and publish errors are counted */
+  metrics?: Registry;
+  /** the `source` label: who dead-lettered (aggregator, ingest) */
+  source?: string;
+}
 
 /** A dead letter that did not come from a Kafka record: a vendor delivery the ingest edge could not map. */
 export interface RawDeadLetter {
@@ -27,9 +42,28 @@ export interface DeadLetter {
  */
 export class DeadLetterPublisher implements RawDeadLetterPublisher {
   private readonly producer: Producer;
+  private readonly records: Counter<'source' | 'reason'> | null;
+  private readonly errors: Counter<'topic'> | null;
+  private readonly log: Logger | null;
+  private readonly source: string;
 
-  constructor(kafka: Kafka, private readonly topic: string = TOPICS.dlq) {
+  constructor(kafka: Kafka, private readonly topic: string = TOPICS.dlq, observers: DeadLetterObservers = {}) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.source = observers.source ?? 'unknown';
+    this.log = observers.log?.child({ component: 'dlq' }) ?? null;
+    this.records = observers.metrics
+      ? sharedCounter(observers.metrics, 'switchboard_dlq_records_total', 'Records written to the dead-letter topic, by who sent them and reason class', ['source', 'reason'])
+      : null;
+    this.errors = observers.metrics ? publishErrors(observers.metrics) : null;
+  }
+
+  /** Counted and logged once the DLQ acknowledged them: a letter that failed to land is retried, not lost. */
+  private written(letters: { reason: string; key: string | null; origin: Record<string, string | number> }[]): void {
+    for (const l of letters) {
+      const reason = reasonClass(l.reason);
+      this.records?.inc({ source: this.source, reason });
+      this.log?.warn({ source: this.source, reason, detail: l.reason, key: l.key, ...l.origin }, 'dead letter');
+    }
   }
 
   async start(): Promise<void> {
@@ -39,7 +73,7 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
   async publish(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const now = new Date().toISOString();
-    await this.producer.send({
+    const send = this.producer.send({
       topic: this.topic,
       acks: -1,
       messages: letters.map((l) => ({
@@ -54,6 +88,13 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
         },
       })),
     });
+    try {
+      await send;
+    } catch (err) {
+      this.errors?.inc({ topic: this.topic });
+      throw err;
+    }
+    this.written(letters.map((l) => ({ reason: l.reason, key: l.message.key?.toString() ?? null, origin: { source_topic: l.sourceTopic, partition: l.partition, offset: l.message.offset } })));
   }
 
   async publishRaw(letters: RawDeadLetter[]): Promise<void> {
@@ -74,10 +115,12 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
       send.catch(() => undefined);
       await Promise.race([send, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no acknowledgement within 10000 ms')), 10_000)))]);
     } catch (err) {
+      this.errors?.inc({ topic: this.topic });
       throw new BrokerUnavailableError(err);
     } finally {
       clearTimeout(timer);
     }
+    this.written(letters.map((l) => ({ reason: l.reason, key: l.key, origin: { source_topic: 'http' } })));
   }
 
   async stop(): Promise<void> {

@@ -3,14 +3,15 @@
 // publisher for events that cannot be processed.
 
 // client and topics
-export { createKafka } from './client';
+export { createKafka, kafkaLogLevel } from './client';
+export { publishErrors } from './metrics';
 export { ensureTopics, topicNames, type Topics } from './topics';
 
 // publishing events
 export { BrokerUnavailableError, EventPublisher, eventKey } from './producer';
 
 // consuming in batches
-export { BatchConsumer, type BatchPart, type CombinedBatch } from './consumer';
+export { BatchConsumer, type BatchPart, type CombinedBatch, type PartitionLag } from './consumer';
 
 // dead letters
-export { DeadLetterPublisher, type DeadLetter, type RawDeadLetter, type RawDeadLetterPublisher } from './dlq';
+export { DeadLetterPublisher, reasonClass, type DeadLetter, type DeadLetterObservers, type RawDeadLetter, type RawDeadLetterPublisher } from './dlq';

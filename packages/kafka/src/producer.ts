@@ -1,7 +1,9 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Counter, Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
 import { TOPICS } from './topics';
+import { publishErrors } from './metrics';
 
 /** Kafka key: one contact's events stay on one partition, in order. */
 export const eventKey = (e: Pick<ContactEvent, 'tenant_id' | 'contact_id'>) => `${e.tenant_id}/${e.contact_id}`;
@@ -24,13 +26,17 @@ export class EventPublisher {
   private readonly producer: Producer;
   private connected = false;
   private readonly codec = new ContactEventCodec();
+  private readonly errors: Counter<'topic'> | null;
 
   constructor(
     kafka: Kafka,
     private readonly log: Logger,
     private readonly topic: string = TOPICS.events,
     private readonly timeoutMs = 10_000,
+    /** where switchboard_kafka_publish_errors_total is counted */
+    metrics?: Registry,
   ) {
+    this.errors = metrics ? publishErrors(metrics) : null;
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -66,7 +72,8 @@ export class EventPublisher {
       send.catch(() => undefined);
       await Promise.race([send, deadline]);
     } catch (err) {
-      this.log.warn({ err }, 'publish failed');
+      this.errors?.inc({ topic: this.topic });
+      this.log.warn({ err, topic: this.topic, events: events.length }, 'publish failed');
       throw new BrokerUnavailableError(err);
     } finally {
       clearTimeout(timer);

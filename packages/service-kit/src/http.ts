@@ -1,11 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { negotiate } from '@fastify/accept-negotiator';
 import cors from '@fastify/cors';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, deflate, gzip } from 'node:zlib';
 import { openApiDocument, processFragment, type OpenApiFragment } from './openapi';
+import { sharedMetric } from './metrics';
 
 export interface ReadinessCheck {
   name: string;
@@ -33,7 +34,20 @@ export interface HttpServerOptions {
   corsOrigins?: readonly string[];
   /** gzip, br or deflate answers of 1 KiB and more when the client accepts them (default on) */
   compress?: boolean;
+  /**
+   * Share of 1xx–3xx answers written to the access log (ACCESS_LOG_SAMPLE_RATE, default 1:
+   * every request); 4xx and 5xx answers are always logged.
+   */
+  accessLogSampleRate?: number;
+  /** the sampling draw (tests pin it) */
+  random?: () => number;
 }
+
+/** The `route` label of a request no route matched: never the raw URL, whose paths are unbounded. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Latency buckets of every HTTP route, from a cached read (ms) to a long export (30 s). */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * The one shape of every error answer (4xx and 5xx) of every service: `{error, details?}`,
@@ -93,16 +107,13 @@ export class HttpServer {
     this.app.addHook('onRoute', (r) => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') this.registered.push(`${String(m)} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     });
+    this.installRequestMetrics(opts);
     if (opts.jsonErrors !== false) this.installErrorShape(opts.log);
     this.app.get('/healthz', async () => ({ status: 'ok' }));
     this.app.get('/readyz', async (_req, reply) => {
       if (this.draining) return reply.code(503).send({ status: 'draining' });
-      const failing: Record<string, string> = {};
-      for (const c of this.checks) {
-        const why = await c.check();
-        if (why) failing[c.name] = why;
-      }
-      if (Object.keys(failing).length > 0) return reply.code(503).send({ status: 'not ready', failing });
+      const failing = await this.readiness();
+      if (failing) return reply.code(503).send({ status: 'not ready', failing });
       return { status: 'ready' };
     });
     this.app.get('/metrics', async (_req, reply) => {
@@ -151,6 +162,47 @@ export class HttpServer {
       reply.header('content-encoding', encoding).removeHeader('content-length');
       return encoding === 'br' ? encoders.br(body, brotli) : encoders[encoding](body);
     });
+  }
+
+  /**
+   * Every answer is counted by method, route template (`/v1/alerts/:id`, never the URL asked,
+   * so the label stays bounded) and status, timed by method and route, and written to the
+   * access log: 4xx and 5xx always, the rest sampled at `accessLogSampleRate`.
+   * `switchboard_ready` is 1 while /readyz would answer 200 (docs/operations.md).
+   */
+  private installRequestMetrics(opts: HttpServerOptions): void {
+    const registers = [opts.metrics];
+    const requests = sharedMetric(opts.metrics, 'switchboard_http_requests_total', () =>
+      new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests answered, by method, route template and status', labelNames: ['method', 'route', 'status'], registers }));
+    const seconds = sharedMetric(opts.metrics, 'switchboard_http_request_duration_seconds', () =>
+      new Histogram({ name: 'switchboard_http_request_duration_seconds', help: 'Time from request to answer, by method and route template', labelNames: ['method', 'route'], buckets: HTTP_BUCKETS, registers }));
+    const server = this;
+    sharedMetric(opts.metrics, 'switchboard_ready', () =>
+      new Gauge({ name: 'switchboard_ready', help: '1 while /readyz answers 200 (every readiness check passes, not draining), else 0', registers, async collect() { this.set((await server.readiness()) === null ? 1 : 0); } }));
+    const access = opts.log.child({ component: 'access' });
+    const rate = opts.accessLogSampleRate ?? 1;
+    const random = opts.random ?? Math.random;
+    this.app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? UNMATCHED_ROUTE;
+      const status = reply.statusCode;
+      const method = req.method;
+      requests.inc({ method, route, status: String(status) });
+      seconds.observe({ method, route }, reply.elapsedTime / 1000);
+      if (status >= 400 || (rate > 0 && (rate >= 1 || random() < rate))) {
+        access.info({ method, route, status, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      }
+    });
+  }
+
+  /** null when /readyz would answer 200, else why not */
+  private async readiness(): Promise<Record<string, string> | null> {
+    if (this.draining) return { http: 'draining' };
+    const failing: Record<string, string> = {};
+    for (const c of this.checks) {
+      const why = await c.check();
+      if (why) failing[c.name] = why;
+    }
+    return Object.keys(failing).length > 0 ? failing : null;
   }
 
   private installErrorShape(log: Logger): void {

@@ -4,10 +4,10 @@
 
 // logging and metrics
 export { createLogger } from './logger';
-export { createMetricsRegistry } from './metrics';
+export { createMetricsRegistry, sharedMetric } from './metrics';
 
 // HTTP and lifecycle
-export { HttpServer } from './http';
+export { HttpServer, UNMATCHED_ROUTE } from './http';
 export { Lifecycle, type Component } from './lifecycle';
 export {
   AUTH_ERRORS, ERROR_REF, TENANT_HEADER, errorBodySchema, errorResponse, jsonResponse, jsonSchema, listParam, openApiDocument, paramsOf, pathParam, processFragment,

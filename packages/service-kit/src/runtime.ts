@@ -22,6 +22,7 @@ export const commonEnvSchema = z.object({
   CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'each must be an origin (scheme://host[:port], no path) or *')
     .describe('comma-separated origins whose web pages may call the API (e.g. https://bi.example.com), or * for any; empty: no CORS headers'),
+  ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1).describe('share of 1xx–3xx HTTP answers written to the access log (one line each: method, route, status, ms); 4xx and 5xx are always logged'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

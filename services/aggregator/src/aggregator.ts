@@ -48,7 +48,6 @@ export class Aggregator {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly consumed: Counter<'outcome'>;
-  private readonly deadLettered: Counter<'reason'>;
   private readonly writeSeconds: Histogram;
   private readonly rowsWritten: Counter;
   private readonly flushes: Counter;
@@ -65,7 +64,7 @@ export class Aggregator {
     this.stateWriter = new StateWriter(client, this.insertStats);
     this.fcrFacts = new FcrFactWriter(client, this.insertStats);
     this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats);
-    this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq);
+    this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq, { log: this.log, metrics: deps.metrics, source: 'aggregator' });
     this.consumer = new BatchConsumer(
       deps.kafka,
       {
@@ -76,13 +75,18 @@ export class Aggregator {
         ...(deps.config.trickle ? { trickle: deps.config.trickle } : {}),
         flushEvents: deps.config.flushEvents,
         sessionTimeoutMs: deps.config.sessionTimeoutMs,
+        metrics: deps.metrics,
         handle: (b) => this.handle(b),
       },
       this.log,
     );
     const registers = [deps.metrics];
     this.consumed = new Counter({ name: 'switchboard_aggregator_events_total', help: 'Kafka records consumed, by outcome', labelNames: ['outcome'], registers });
-    this.deadLettered = new Counter({ name: 'switchboard_aggregator_dlq_total', help: 'Records sent to the DLQ, by reason class', labelNames: ['reason'], registers });
+    // Freshness: how far behind the clock the newest event written is. While nothing was
+    // written since start it is unknown (NaN), so an alert on it stays quiet until the first write.
+    const self = this;
+    new Gauge({ name: 'switchboard_aggregator_newest_event_timestamp_seconds', help: 'Event time (occurred_at, Unix seconds) of the newest event written to the store since start; NaN before the first write', registers, collect() { this.set(self.lastWrittenAt > 0 ? self.lastWrittenAt / 1000 : NaN); } });
+    new Gauge({ name: 'switchboard_aggregator_freshness_seconds', help: 'Seconds between now and the event time of the newest event written to the store; NaN before the first write', registers, collect() { this.set(self.lastWrittenAt > 0 ? (self.now() - self.lastWrittenAt) / 1000 : NaN); } });
     this.writeSeconds = new Histogram({ name: 'switchboard_aggregator_write_seconds', help: 'ClickHouse write time per combined batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
     const stats = this.insertStats;
     new Counter({
@@ -156,7 +160,6 @@ export class Aggregator {
     // twice, which is harmless; the reverse order could lose them.
     if (letters.length > 0) {
       await this.dlq.publish(letters);
-      for (const l of letters) this.deadLettered.inc({ reason: l.reason.split(':')[0]! });
     }
     const end = this.writeSeconds.startTimer();
     await this.ledger.record(fresh, batch.token);
@@ -173,7 +176,8 @@ export class Aggregator {
     this.consumed.inc({ outcome: 'counted' }, fresh.length);
     this.consumed.inc({ outcome: 'duplicate' }, duplicates);
     this.consumed.inc({ outcome: 'dead_lettered' }, letters.length);
-    for (const e of counted) if (e.occurred_at > this.lastWrittenAt) this.lastWrittenAt = e.occurred_at;
+    // every event written (the realtime state takes holds too), not only those feeding the rollups
+    for (const e of fresh) if (e.occurred_at > this.lastWrittenAt) this.lastWrittenAt = e.occurred_at;
   }
 
   /** DLQ producer starts before the consumer and stops after it, so a batch in flight can still dead-letter. */

@@ -124,7 +124,7 @@ export class Alerter {
     this.alerts = new AlertStore(deps.store.client);
     this.fileRules = cfg.rulesFile ? loadRulesFile(cfg.rulesFile, cfg.defaultTenant) : [];
     this.notifier = new Notifier(this.alerts, { now: this.now, ...cfg.notifier }, this.log, deps.metrics);
-    this.publisher = new AlertPublisher(deps.kafka, cfg.alertsTopic, this.log);
+    this.publisher = new AlertPublisher(deps.kafka, cfg.alertsTopic, this.log, deps.metrics);
     this.leadership = new Leadership(
       deps.kafka,
       { groupId: cfg.groupId, topic: cfg.alertsTopic, sessionTimeoutMs: cfg.sessionTimeoutMs, onChange: (l) => this.onLeadership(l) },

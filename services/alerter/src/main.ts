@@ -11,7 +11,7 @@ const log = createLogger('alerter', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-alerter' }, log);
-const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard alerter service', host: env.HOST, port: env.PORT, log, metrics });
+const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard alerter service', host: env.HOST, port: env.PORT, log, metrics, accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE });
 const lifecycle = new Lifecycle(log, () => http.drain());
 lifecycle.handleSignals();
 const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);

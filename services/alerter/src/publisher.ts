@@ -1,5 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Counter, Registry } from 'prom-client';
+import { publishErrors } from '@switchboard/kafka';
 import type { AlertEvent } from './events';
 
 /**
@@ -10,8 +12,11 @@ import type { AlertEvent } from './events';
  */
 export class AlertPublisher {
   private readonly producer: Producer;
+  private readonly errors: Counter<'topic'> | null;
 
-  constructor(kafka: Kafka, private readonly topic: string, private readonly log: Logger) {
+  /** `metrics`: where a failed send is counted (switchboard_kafka_publish_errors_total) */
+  constructor(kafka: Kafka, private readonly topic: string, private readonly log: Logger, metrics?: Registry) {
+    this.errors = metrics ? publishErrors(metrics) : null;
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -26,15 +31,20 @@ export class AlertPublisher {
 
   async publish(events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: events.map((e) => ({
-        key: e.alert_id,
-        value: JSON.stringify(e),
-        headers: { 'event-id': e.event_id, 'alert-kind': e.kind, 'tenant-id': e.tenant_id, 'content-type': 'application/json' },
-      })),
-    });
+    try {
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: events.map((e) => ({
+          key: e.alert_id,
+          value: JSON.stringify(e),
+          headers: { 'event-id': e.event_id, 'alert-kind': e.kind, 'tenant-id': e.tenant_id, 'content-type': 'application/json' },
+        })),
+      });
+    } catch (err) {
+      this.errors?.inc({ topic: this.topic });
+      throw err;
+    }
     this.log.debug({ n: events.length }, 'alert transitions published');
   }
 

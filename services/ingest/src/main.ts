@@ -8,7 +8,7 @@ const log = createLogger('ingest', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-ingest' }, log);
-const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard ingest service', host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES });
+const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard ingest service', host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES, accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE });
 const lifecycle = new Lifecycle(log, () => http.drain());
 lifecycle.handleSignals();
 const ingest = createIngest({ kafka, http, log, metrics, tenantOf: tenantResolverFromEnv(env), topics, config: ingestConfig(env) });

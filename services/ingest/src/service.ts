@@ -63,8 +63,8 @@ export interface IngestDeps {
 export function createIngest(deps: IngestDeps): { publisher: EventPublisher; components: Component[] } {
   const log = deps.log.child({ component: 'ingest' });
   const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000, maxEvents: 20_000 };
-  const publisher = new EventPublisher(deps.kafka, log, deps.topics.events);
-  const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq);
+  const publisher = new EventPublisher(deps.kafka, log, deps.topics.events, undefined, deps.metrics);
+  const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq, { log, metrics: deps.metrics, source: 'ingest' });
   deps.http.describe(ingestOpenApi());
   registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}), lateHorizonMs: config.lateHorizonMs ?? DEFAULT_LATE_HORIZON_HOURS * 3_600_000 });
   registerAdapterRoutes(deps.http.app, {

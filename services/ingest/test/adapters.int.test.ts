@@ -190,6 +190,8 @@ describe('POST /v1/adapters/amazon-connect (Firehose)', () => {
     expect(again.stillFailing).toHaveLength(2);
     const metrics = await (await fetch(`${open.http.url}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_adapter_records_total\{vendor="amazon-connect",outcome="rejected"\} [1-9]/);
+    // the dead letter is counted by who sent it and its reason class (the vendor, not the record text)
+    expect(metrics).toMatch(/switchboard_dlq_records_total\{source="ingest",reason="adapter amazon-connect"\} [1-9]/);
   });
 });
 

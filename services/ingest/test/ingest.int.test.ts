@@ -224,6 +224,11 @@ describe('POST /v1/events while Kafka is unreachable', () => {
       expect(r.headers.get('retry-after')).toBe('5');
       expect(await r.json()).toMatchObject({ accepted: 0, not_published: 1 });
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      // operators see it: a publish error on the topic, the 503 under its route, not ready
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toContain(`switchboard_kafka_publish_errors_total{topic="${topics.events}"} 1`);
+      expect(text).toMatch(/switchboard_http_requests_total\{method="POST",route="\/v1\/events",status="503"\} 1/);
+      expect(text).toContain('switchboard_ready 0');
     } finally {
       await server.stop();
     }

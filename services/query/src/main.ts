@@ -7,7 +7,7 @@ import { queryConfig, queryEnvSchema } from './config';
 const env = parseEnv(commonEnvSchema.merge(queryEnvSchema));
 const log = createLogger('query', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
-const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard query service', host: env.HOST, port: env.PORT, log, metrics });
+const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard query service', host: env.HOST, port: env.PORT, log, metrics, accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE });
 const lifecycle = new Lifecycle(log, () => http.drain());
 lifecycle.handleSignals();
 const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);

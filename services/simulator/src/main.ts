@@ -9,7 +9,7 @@ import { httpSink, kafkaSink } from './sinks';
 const env = parseEnv(commonEnvSchema.extend(simulatorEnvSchema.shape));
 const log = createLogger('simulator', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
-const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard simulator service', host: env.HOST, port: env.PORT, log, metrics });
+const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard simulator service', host: env.HOST, port: env.PORT, log, metrics, accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE });
 const lifecycle = new Lifecycle(log, () => http.drain());
 const components: Component[] = [];
 let sink;

@@ -31,7 +31,7 @@ export interface SingleNode {
 export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Component[] = []): Promise<SingleNode> {
   const tenantOf = tenantResolverFromEnv(env);
   const metrics = createMetricsRegistry();
-  const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard (single node: ingest, query, aggregator, alerter)', host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES });
+  const http = new HttpServer({ corsOrigins: env.CORS_ORIGINS, title: 'Switchboard (single node: ingest, query, aggregator, alerter)', host: env.HOST, port: env.PORT, log, metrics, bodyLimitBytes: env.MAX_BODY_BYTES, accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE });
   const lifecycle = new Lifecycle(log, () => http.drain());
   const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-node' }, log);

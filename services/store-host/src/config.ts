@@ -19,6 +19,8 @@ export const storeHostEnvSchema = z.object({
   /** the one user clients authenticate as (ClickHouse's `default`, no password, unless set) */
   STORE_HOST_USER: z.string().min(1).default('default').describe('the one user clients authenticate as'),
   STORE_HOST_PASSWORD: z.string().default('').describe('its password; may be empty only while HOST is a loopback address'),
+  /** every statement is a request here (each write and read of the services behind it): errors only by default */
+  ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0).describe('share of 1xx–3xx answers written to the access log (each statement is one request); 4xx and 5xx are always logged'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 }).superRefine((env, ctx) => {
   // the store's SQL interface open to a network with no password would give that network every tenant's data
@@ -37,6 +39,8 @@ export interface StoreHostConfig {
   maxBodyBytes: number;
   user: string;
   password: string;
+  /** ACCESS_LOG_SAMPLE_RATE (0 when absent) */
+  accessLogSampleRate?: number;
 }
 
 export function storeHostConfig(env: StoreHostEnv): StoreHostConfig {
@@ -48,5 +52,6 @@ export function storeHostConfig(env: StoreHostEnv): StoreHostConfig {
     maxBodyBytes: env.STORE_HOST_MAX_BODY_BYTES,
     user: env.STORE_HOST_USER,
     password: env.STORE_HOST_PASSWORD,
+    accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE,
   };
 }

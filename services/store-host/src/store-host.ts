@@ -40,7 +40,7 @@ export class StoreHost {
     this.log = log.child({ component: 'store-host' });
     this.engine = new Engine(config.dataDir, config.maxRunning);
     // statements may run for minutes with nothing on the wire, and inserts carry up to STORE_HOST_MAX_BODY_BYTES
-    this.http = new HttpServer({ host: config.host, port: config.port, log, metrics, maxHeaderBytes: MAX_URL_BYTES + 64 * 1024, requestTimeoutMs: 300_000, idleTimeoutMs: 3_600_000, jsonErrors: false, title: 'Switchboard store host', compress: false });
+    this.http = new HttpServer({ host: config.host, port: config.port, log, metrics, maxHeaderBytes: MAX_URL_BYTES + 64 * 1024, requestTimeoutMs: 300_000, idleTimeoutMs: 3_600_000, jsonErrors: false, title: 'Switchboard store host', compress: false, accessLogSampleRate: config.accessLogSampleRate ?? 0 });
     this.http.describe(storeHostOpenApi());
     const registers = [metrics];
     this.requests = new Counter({ name: 'switchboard_store_host_requests_total', help: 'ClickHouse HTTP requests, by statement kind and HTTP status', labelNames: ['statement', 'status'], registers });

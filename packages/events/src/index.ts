@@ -20,8 +20,9 @@ export {
   type SurveyKind,
 } from './types';
 
-// the wire codec
-export { ContactEventCodec, DecodeError } from './codec';
+// the wire codec, its content types and the schema registry
+export { CONTENT_TYPES, CONTENT_TYPE_HEADER, ContactEventCodec, DecodeError, sniffContentType, type WriterSchemaSource } from './codec';
+export { SchemaRegistryClient, SchemaRegistryError, valueSubject, type SchemaRegistryConfig } from './registry';
 
 // validation
 export { DEFAULT_LATE_HORIZON_HOURS, JSON_EVENT_FIELDS, isRealDateTime, jsonEventSchema, semanticProblems, validateEvent, type FieldError } from './validate';

@@ -12,5 +12,8 @@ export { BrokerUnavailableError, EventPublisher, eventKey } from './producer';
 // consuming in batches
 export { BatchConsumer, type BatchPart, type CombinedBatch } from './consumer';
 
+// the schema registry, when configured
+export { schemaRegistryFromEnv, type SchemaRegistryEnv } from './registry';
+
 // dead letters
 export { DeadLetterPublisher, type DeadLetter, type RawDeadLetter, type RawDeadLetterPublisher } from './dlq';

@@ -19,6 +19,9 @@ export const commonEnvSchema = z.object({
   /** off: X-Tenant-Id names the tenant (local single-node); api_key: keys bound to one tenant */
   AUTH_MODE: z.enum(['off', 'api_key']).default('off').describe('off: X-Tenant-Id names the tenant; api_key: every request needs an API key bound to one tenant'),
   API_KEYS_FILE: z.string().optional().describe('JSON list of {tenant, sha256, name}, read again within a second of a change (revocation); `npm run api-key -- --tenant acme` adds one'),
+  SCHEMA_REGISTRY_URL: z.string().url().optional().describe('Confluent-compatible schema registry API (e.g. Apicurio’s http://host:8080/apis/ccompat/v7): producers register the event schema under <topic>-value and write the Confluent wire format; consumers look up unknown schema ids there. Unset: Avro single-object encoding (docs/events.md)'),
+  SCHEMA_REGISTRY_USERNAME: z.string().optional().describe('basic-auth user for SCHEMA_REGISTRY_URL'),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional().describe('basic-auth password for SCHEMA_REGISTRY_URL'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

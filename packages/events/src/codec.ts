@@ -1,8 +1,8 @@
 import avro from 'avsc';
 type Resolver = ReturnType<avro.Type['createResolver']>;
-import { canonicalForm, loadSchemaVersions, type SchemaVersion } from './schema';
-import { rabinFingerprint } from './fingerprint';
-import type { ContactEvent } from './types';
+import { canonicalForm, loadSchemaVersions, type SchemaVersion } from './schema.js';
+import { rabinFingerprint } from './fingerprint.js';
+import type { ContactEvent } from './types.js';
 
 /** Avro single-object encoding marker (spec: 0xC3 0x01), followed by the 8-byte fingerprint. */
 const MAGIC = Buffer.from([0xc3, 0x01]);

@@ -1,4 +1,4 @@
-import type { WriterSchemaSource } from './codec';
+import type { WriterSchemaSource } from './codec.js';
 
 export interface SchemaRegistryConfig {
   /** base URL of a Confluent-compatible registry API, e.g. http://host:8080/apis/ccompat/v7 */

@@ -9,11 +9,13 @@ export interface HttpClientOptions {
   tenantId?: string;
   /** tries after the first on 429, 503 and network errors (default 5) */
   retries?: number;
-  /** first backoff (default 200 ms), doubled per try up to maxBackoffMs (default 5 s); a Retry-After header wins */
+  /** first backoff (default 200 ms), doubled per try up to maxBackoffMs (default 5 s); a Retry-After header sets the wait instead (capped the same) */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** per request (default 30 s) */
   timeoutMs?: number;
+  /** told before each retry (for a log line or a metric) */
+  onRetry?: (info: { attempt: number; status: number | null; waitMs: number; error?: unknown }) => void;
 }
 
 /** What the server answered when it refused the events: its status, `error` and `details` (docs/api.md). */
@@ -78,8 +80,9 @@ export class HttpEventClient {
       }
       const retryAfter = Number(res?.headers.get('retry-after'));
       await res?.body?.cancel().catch(() => undefined);
-      const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff;
-      await new Promise((r) => setTimeout(r, Math.min(wait, this.opts.maxBackoffMs ?? 5000)));
+      const wait = Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff, this.opts.maxBackoffMs ?? 5000);
+      this.opts.onRetry?.({ attempt, status: res?.status ?? null, waitMs: wait, ...(failure ? { error: failure } : {}) });
+      await new Promise((r) => setTimeout(r, wait));
       backoff = Math.min(backoff * 2, this.opts.maxBackoffMs ?? 5000);
     }
   }

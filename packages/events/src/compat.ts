@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import type { SchemaVersion } from './schema';
+import type { SchemaVersion } from './schema.js';
 
 export interface CompatProblem {
   from: number;

@@ -18,10 +18,11 @@ export {
   type Direction,
   type EventType,
   type SurveyKind,
-} from './types';
+} from './types.js';
 
-// the wire codec
-export { ContactEventCodec, DecodeError } from './codec';
+// the wire codec, its content types and the schema registry
+export { CONTENT_TYPES, CONTENT_TYPE_HEADER, ContactEventCodec, DecodeError, sniffContentType, type WriterSchemaSource } from './codec.js';
+export { SchemaRegistryClient, SchemaRegistryError, valueSubject, type SchemaRegistryConfig } from './registry.js';
 
 // validation
-export { DEFAULT_LATE_HORIZON_HOURS, JSON_EVENT_FIELDS, isRealDateTime, jsonEventSchema, semanticProblems, validateEvent, type FieldError } from './validate';
+export { DEFAULT_LATE_HORIZON_HOURS, JSON_EVENT_FIELDS, isRealDateTime, jsonEventSchema, semanticProblems, validateEvent, type FieldError, type JsonEventInput } from './validate.js';

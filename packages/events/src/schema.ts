@@ -1,11 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
-import { rabinFingerprint } from './fingerprint';
+import { rabinFingerprint } from './fingerprint.js';
 
-/** Where the versioned .avsc files live: schemas/contact-event/v<N>.avsc at the repo root. */
-export const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../schemas/contact-event');
+/**
+ * Where the versioned .avsc files live: schemas/contact-event/v<N>.avsc at the repo root, or
+ * the copy the build puts beside the compiled module (dist/schemas, in the published package).
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const SCHEMA_DIR = [join(HERE, 'schemas/contact-event'), join(HERE, '../../../schemas/contact-event')].find((d) => existsSync(d)) ?? join(HERE, '../../../schemas/contact-event');
 
 export interface SchemaVersion {
   version: number;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   AGENT_STATES, BUSINESS_KINDS, CHANNELS, DIRECTIONS, EVENT_TYPES, SURVEY_KINDS,
   makeEvent, type ContactEvent, type SurveyKind,
-} from './types';
+} from './types.js';
 
 // Bounds that catch garbage (a timestamp sent as seconds, a negative duration) without
 // second-guessing real data: no contact-center measure runs past 90 days.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
-import { ContactEventCodec, DecodeError, makeEvent } from '../src';
+import { CONTENT_TYPES, ContactEventCodec, DecodeError, SchemaRegistryClient, makeEvent, sniffContentType } from '../src';
 import { rabinFingerprint64 } from '../src/fingerprint';
 import { canonicalForm, loadSchemaVersions } from '../src/schema';
 
@@ -56,5 +56,77 @@ describe('ContactEventCodec', () => {
     const decoded = newReader.decode(oldWriter.encode(answered)) as unknown as Record<string, unknown>;
     expect(decoded.sentiment).toBeNull();
     expect(decoded.wait_ms).toBe(14250);
+  });
+});
+
+/** The v1 schema with one more optional field: a newer writer a deployed reader has never seen. */
+function v2SchemaText(): string {
+  const [v1] = loadSchemaVersions();
+  const schema = JSON.parse(JSON.stringify(v1!.type.schema({ exportAttrs: true })));
+  schema.fields.push({ name: 'sentiment', type: ['null', 'double'], default: null });
+  return JSON.stringify(schema);
+}
+
+describe('ContactEventCodec, Confluent wire format (docs/events.md)', () => {
+  it('writes 00, the schema id as 4 big-endian bytes, then the same Avro body, once given a registry id', () => {
+    const single = new ContactEventCodec();
+    const confluent = new ContactEventCodec();
+    expect(confluent.contentType).toBe(CONTENT_TYPES.singleObject);
+    confluent.useSchemaId(0x01020304);
+    expect(confluent.contentType).toBe(CONTENT_TYPES.confluent);
+    const buf = confluent.encode(answered);
+    expect([...buf.subarray(0, 5)]).toEqual([0, 1, 2, 3, 4]);
+    expect(buf.subarray(5)).toEqual(single.encode(answered).subarray(10));
+    expect(ContactEventCodec.schemaIdOf(buf)).toBe(0x01020304);
+    expect(confluent.decode(buf)).toEqual(answered);
+  });
+
+  it('a reader decodes both encodings; an id it has not learnt is a DecodeError naming the id', () => {
+    const writer = new ContactEventCodec();
+    writer.useSchemaId(7);
+    const reader = new ContactEventCodec();
+    expect(reader.decode(new ContactEventCodec().encode(answered))).toEqual(answered);
+    expect(() => reader.decode(writer.encode(answered))).toThrow(/schema id 7 is unknown .*SCHEMA_REGISTRY_URL/);
+    reader.addWriterSchema(7, writer.writerSchemaText);
+    expect(reader.decode(writer.encode(answered))).toEqual(answered);
+  });
+
+  it('resolves a newer writer schema from the registry against its reader schema (the unknown field is skipped)', () => {
+    const v2 = avro.Type.forSchema(JSON.parse(v2SchemaText()));
+    const body = v2.toBuffer({ ...answered, sentiment: 0.75 });
+    const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 9]), body]);
+    const reader = new ContactEventCodec();
+    reader.addWriterSchema(9, v2SchemaText());
+    expect(reader.decode(framed)).toEqual(answered);
+  });
+
+  it('refuses a registered schema it cannot resolve, and bytes that are neither encoding', () => {
+    const reader = new ContactEventCodec();
+    const other = JSON.stringify({ type: 'record', name: 'ContactEvent', namespace: 'io.switchboard.events.v1', fields: [{ name: 'x', type: 'int' }] });
+    expect(() => reader.addWriterSchema(3, other)).toThrow(DecodeError);
+    expect(() => reader.addWriterSchema(4, 'not json')).toThrow(/schema id 4 is not an Avro schema/);
+    expect(() => reader.decode(Buffer.from([0x01, 0, 0, 0, 1, 2]))).toThrow(/bad magic bytes/);
+  });
+
+  it('prepare rejects while the registry cannot be reached, so the caller retries instead of dead-lettering', async () => {
+    // a real client against a port nothing listens on
+    const reader = new ContactEventCodec(undefined, new SchemaRegistryClient({ url: 'http://127.0.0.1:1', timeoutMs: 2000 }));
+    const writer = new ContactEventCodec();
+    writer.useSchemaId(11);
+    await expect(reader.prepare([writer.encode(answered)])).rejects.toThrow();
+    // records in single-object encoding need no registry at all
+    await reader.prepare([new ContactEventCodec().encode(answered), null]);
+  });
+});
+
+describe('sniffContentType (DLQ records that came without a content-type header)', () => {
+  it('tells the two Avro encodings, JSON and anything else apart', () => {
+    const confluent = new ContactEventCodec();
+    confluent.useSchemaId(5);
+    expect(sniffContentType(new ContactEventCodec().encode(answered))).toBe(CONTENT_TYPES.singleObject);
+    expect(sniffContentType(confluent.encode(answered))).toBe(CONTENT_TYPES.confluent);
+    expect(sniffContentType(Buffer.from('{"event_id":"x"}'))).toBe(CONTENT_TYPES.json);
+    expect(sniffContentType(Buffer.from('garbage'))).toBe(CONTENT_TYPES.binary);
+    expect(sniffContentType(null)).toBe(CONTENT_TYPES.binary);
   });
 });

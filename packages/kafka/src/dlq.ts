@@ -1,6 +1,7 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Counter, Registry } from 'prom-client';
+import { CONTENT_TYPE_HEADER, sniffContentType } from '@switchboard/events';
 import { TOPICS } from './topics';
 import { BrokerUnavailableError } from './producer';
 import { publishErrors, sharedCounter } from './metrics';
@@ -21,6 +22,8 @@ export interface DeadLetterObservers {
 export interface RawDeadLetter {
   key: string;
   value: string | Buffer;
+  /** what `value` holds (the delivery's own content type): the DLQ's `content-type` header */
+  contentType: string;
   reason: string;
   headers?: Record<string, string>;
 }
@@ -38,7 +41,9 @@ export interface DeadLetter {
 
 /**
  * Bad records go to contact-events.dlq.v1 byte for byte, with the reason and their origin in
- * headers, so nothing is silently dropped and a fixed pipeline can replay them.
+ * headers, so nothing is silently dropped and a fixed pipeline can replay them. Every letter
+ * says what its value holds in a `content-type` header (docs/events.md, "Dead letters"): Kafka
+ * records keep theirs (or get one from their first bytes), raw deliveries carry their own.
  */
 export class DeadLetterPublisher implements RawDeadLetterPublisher {
   private readonly producer: Producer;
@@ -80,6 +85,7 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
         key: l.message.key,
         value: l.message.value,
         headers: {
+          [CONTENT_TYPE_HEADER]: headerOf(l.message, CONTENT_TYPE_HEADER) ?? sniffContentType(l.message.value),
           'dlq.reason': l.reason,
           'dlq.source.topic': l.sourceTopic,
           'dlq.source.partition': String(l.partition),
@@ -108,7 +114,7 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
         messages: letters.map((l) => ({
           key: l.key,
           value: l.value,
-          headers: { ...l.headers, 'dlq.reason': l.reason, 'dlq.source.topic': 'http', 'dlq.source.partition': '', 'dlq.source.offset': '', 'dlq.failed_at': now },
+          headers: { ...l.headers, [CONTENT_TYPE_HEADER]: l.contentType, 'dlq.reason': l.reason, 'dlq.source.topic': 'http', 'dlq.source.partition': '', 'dlq.source.offset': '', 'dlq.failed_at': now },
         })),
       });
       // answer the caller within a bound while the broker is down, as EventPublisher does
@@ -126,4 +132,10 @@ export class DeadLetterPublisher implements RawDeadLetterPublisher {
   async stop(): Promise<void> {
     await this.producer.disconnect();
   }
+}
+
+function headerOf(message: KafkaMessage, name: string): string | undefined {
+  const v = message.headers?.[name];
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : one.toString();
 }

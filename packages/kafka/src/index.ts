@@ -13,5 +13,8 @@ export { BrokerUnavailableError, EventPublisher, eventKey } from './producer';
 // consuming in batches
 export { BatchConsumer, type BatchPart, type CombinedBatch, type PartitionLag } from './consumer';
 
+// the schema registry, when configured
+export { schemaRegistryFromEnv, type SchemaRegistryEnv } from './registry';
+
 // dead letters
 export { DeadLetterPublisher, reasonClass, type DeadLetter, type DeadLetterObservers, type RawDeadLetter, type RawDeadLetterPublisher } from './dlq';

@@ -23,6 +23,9 @@ export const commonEnvSchema = z.object({
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), 'each must be an origin (scheme://host[:port], no path) or *')
     .describe('comma-separated origins whose web pages may call the API (e.g. https://bi.example.com), or * for any; empty: no CORS headers'),
   ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1).describe('share of 1xx–3xx HTTP answers written to the access log (one line each: method, route, status, ms); 4xx and 5xx are always logged'),
+  SCHEMA_REGISTRY_URL: z.string().url().optional().describe('Confluent-compatible schema registry API (e.g. Apicurio’s http://host:8080/apis/ccompat/v7): producers register the event schema under <topic>-value and write the Confluent wire format; consumers look up unknown schema ids there. Unset: Avro single-object encoding (docs/events.md)'),
+  SCHEMA_REGISTRY_USERNAME: z.string().optional().describe('basic-auth user for SCHEMA_REGISTRY_URL'),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional().describe('basic-auth password for SCHEMA_REGISTRY_URL'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino level'),
 });
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

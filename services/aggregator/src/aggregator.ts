@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ContactEventCodec, type ContactEvent } from '@switchboard/events';
+import { ContactEventCodec, type ContactEvent, type SchemaRegistryClient } from '@switchboard/events';
 import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
 import { EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
@@ -29,6 +29,8 @@ export interface AggregatorDeps {
   log: Logger;
   metrics: Registry;
   config: AggregatorConfig;
+  /** where the writer schemas of Confluent-framed records are looked up (SCHEMA_REGISTRY_URL) */
+  registry?: SchemaRegistryClient | null;
   now?: () => number;
 }
 
@@ -44,7 +46,7 @@ export class Aggregator {
   private readonly stateWriter: StateWriter;
   private readonly fcrFacts: FcrFactWriter;
   private readonly ledger: EventLedger;
-  private readonly codec = new ContactEventCodec();
+  private readonly codec: ContactEventCodec;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly consumed: Counter<'outcome'>;
@@ -59,6 +61,7 @@ export class Aggregator {
   constructor(private readonly deps: AggregatorDeps) {
     this.log = deps.log.child({ component: 'aggregator' });
     this.now = deps.now ?? Date.now;
+    this.codec = new ContactEventCodec(undefined, deps.registry ?? null);
     const client = deps.store.client;
     this.writer = new KpiWriter(client, this.insertStats);
     this.stateWriter = new StateWriter(client, this.insertStats);
@@ -139,6 +142,9 @@ export class Aggregator {
     const unique = new Map<string, ContactEvent>();
     const letters: DeadLetter[] = [];
     let screenedCount = 0;
+    // writer schemas of unknown registry ids first; a registry that is down fails the write
+    // (retried), so good records are not dead-lettered for it
+    await this.codec.prepare(batch.parts.flatMap((p) => p.messages.map((m) => m.value)));
     for (const part of batch.parts) {
       for (const m of part.messages) {
         const s = screenMessage(this.codec, m, this.deps.config, now);

@@ -1,6 +1,6 @@
 // Standalone aggregator (scaled mode): Kafka → ClickHouse, one replica per process; replicas
 // share the partitions through the consumer group. `tsx services/aggregator/src/main.ts`
-import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv } from '@switchboard/service-kit';
 import { StoreComponent, storeTargetFromEnv } from '@switchboard/warehouse';
 import { Aggregator } from './aggregator';
@@ -19,7 +19,7 @@ await lifecycle.start([
   storeComponent,
   { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
 ]);
-const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
+const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics), registry: schemaRegistryFromEnv(env) });
 http.addReadinessCheck({ name: 'consumer', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
 // HTTP (health, metrics) first so the orchestrator sees the process; stopping reverses it.
 await lifecycle.start([{ name: 'http', start: () => http.start(), stop: () => http.stop() }, ...aggregator.components()]);

@@ -199,6 +199,8 @@ export async function backfill(opts: BackfillOptions, sink: BackfillSink): Promi
         letters.push({
           key: `${opts.tenant}/backfill`,
           value: rec.raw ?? JSON.stringify(rec.value),
+          // text that did not parse is kept as it was; a parsed record (a CSV row too) as JSON
+          contentType: rec.raw !== undefined ? 'text/plain; charset=utf-8' : 'application/json',
           reason: `backfill ${opts.format}: ${reason}`,
           headers: { [ADAPTER_LETTER_HEADERS.format]: opts.format, [ADAPTER_LETTER_HEADERS.tenant]: opts.tenant, 'dlq.backfill.file': file, 'dlq.backfill.record': String(rec.index) },
         });

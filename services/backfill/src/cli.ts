@@ -10,7 +10,7 @@ import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RECORD_FORMATS } from '@switchboard/adapters';
-import { DeadLetterPublisher, EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { DeadLetterPublisher, EventPublisher, createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { commonEnvSchema, parseEnv } from '@switchboard/service-kit';
 import { FORMAT_NAMES, backfill } from './backfill';
 import { CheckpointStore } from './checkpoint';
@@ -60,7 +60,7 @@ const env = parseEnv(commonEnvSchema);
 const log = pino({ level: 'silent' });
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-backfill', retry: { retries: 2 } }, log);
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
-const publisher = new EventPublisher(kafka, log, topics.events, 30_000);
+const publisher = new EventPublisher(kafka, log, topics.events, 30_000, schemaRegistryFromEnv(env));
 const dlq = new DeadLetterPublisher(kafka, topics.dlq);
 try {
   await ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR });

@@ -11,7 +11,7 @@ import { loadCsvMapping } from './csv-mapping';
 import { remapDeadLetter } from './remap';
 import type { ContactEvent } from '@switchboard/events';
 import pino from 'pino';
-import { EventPublisher, createKafka, topicNames } from '@switchboard/kafka';
+import { EventPublisher, createKafka, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { commonEnvSchema, parseEnv } from '@switchboard/service-kit';
 import { readDlq, replayDlq } from './dlq-tools';
 
@@ -73,7 +73,7 @@ if (command === 'list') {
   }
   const n = await replayDlq(kafka, topics, letters, (l) => match(l) && !adapterLetters.has(l.offset));
   if (remapped.length > 0) {
-    const publisher = new EventPublisher(kafka, pino({ level: 'warn' }), topics.events, 30_000);
+    const publisher = new EventPublisher(kafka, pino({ level: 'warn' }), topics.events, 30_000, schemaRegistryFromEnv(env));
     await publisher.start();
     for (let i = 0; i < remapped.length; i += 1000) await publisher.publish(remapped.slice(i, i + 1000));
     await publisher.stop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Topics } from '@switchboard/kafka';
+import { sniffContentType } from '@switchboard/events';
 
 export interface DeadLetterRecord {
   offset: string;
@@ -67,7 +68,8 @@ export async function replayDlq(kafka: Kafka, topics: Topics, letters: DeadLette
         messages: chosen.slice(i, i + 1000).map((l) => ({
           key: l.message.key,
           value: l.message.value,
-          headers: { 'dlq.replayed_from': `${topics.dlq}@${l.offset}` },
+          // the content type travels with the bytes (docs/events.md, "Dead letters")
+          headers: { 'content-type': l.message.headers?.['content-type']?.toString() ?? sniffContentType(l.message.value), 'dlq.replayed_from': `${topics.dlq}@${l.offset}` },
         })),
       });
     }

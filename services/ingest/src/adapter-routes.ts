@@ -190,6 +190,7 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
         await deps.deadLetters.publishRaw([{
           key: `${auth.tenant}/${endpoint.vendor}`,
           value: delivery.rawBody,
+          contentType: delivery.contentType,
           reason: `adapter ${endpoint.vendor}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; … ${problems.length - 20} more` : ''}`,
           headers: { [ADAPTER_LETTER_HEADERS.vendor]: endpoint.vendor, [ADAPTER_LETTER_HEADERS.tenant]: auth.tenant, [ADAPTER_LETTER_HEADERS.contentType]: delivery.contentType, [ADAPTER_LETTER_HEADERS.url]: delivery.url },
         }]);
@@ -198,7 +199,7 @@ export function registerAdapterRoutes(app: FastifyInstance, deps: AdapterRouteDe
       for (let i = 0; i < valid.length; i += chunkSize) await deps.publisher.publish(valid.slice(i, i + chunkSize));
     } catch (err) {
       if (!(err instanceof BrokerUnavailableError)) throw err;
-      return answer(reply, endpoint, delivery, 503, 'Kafka is unreachable; redeliver later (event ids make the redelivery safe)');
+      return answer(reply, endpoint, delivery, 503, `${err.what} is unreachable; redeliver later (event ids make the redelivery safe)`);
     }
     records.inc({ vendor: endpoint.vendor, outcome: 'published' }, valid.length);
     const r = endpoint.reply(delivery, { events: valid, ignored: outcome.ignored, rejected: outcome.rejected });

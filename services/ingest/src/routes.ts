@@ -113,7 +113,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
         if (!(err instanceof BrokerUnavailableError)) throw err;
         reply.header('retry-after', retryAfter);
         return reply.code(503).send({
-          error: 'Kafka is unreachable; retry the whole request later (event_id makes the retry safe)',
+          error: `${err.what} is unreachable; retry the whole request later (event_id makes the retry safe)`,
           accepted: published,
           not_published: valid.length - published,
         });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { DeadLetterPublisher, EventPublisher } from '@switchboard/kafka';
-import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
+import { DEFAULT_LATE_HORIZON_HOURS, type SchemaRegistryClient } from '@switchboard/events';
 import type { Component, HttpServer, TenantResolver } from '@switchboard/service-kit';
 import { registerIngestRoutes } from './routes';
 import { registerAdapterRoutes } from './adapter-routes';
@@ -54,6 +54,8 @@ export interface IngestDeps {
   tenantOf: TenantResolver;
   topics: Topics;
   config?: IngestConfig;
+  /** SCHEMA_REGISTRY_URL's client: events are then written in the Confluent wire format */
+  registry?: SchemaRegistryClient | null;
 }
 
 /**
@@ -63,7 +65,7 @@ export interface IngestDeps {
 export function createIngest(deps: IngestDeps): { publisher: EventPublisher; components: Component[] } {
   const log = deps.log.child({ component: 'ingest' });
   const config = deps.config ?? { credentials: [], stateMaxEntries: 200_000, maxEvents: 20_000 };
-  const publisher = new EventPublisher(deps.kafka, log, deps.topics.events, undefined, deps.metrics);
+  const publisher = new EventPublisher(deps.kafka, log, deps.topics.events, 10_000, deps.registry ?? null, deps.metrics);
   const deadLetters = new DeadLetterPublisher(deps.kafka, deps.topics.dlq, { log, metrics: deps.metrics, source: 'ingest' });
   deps.http.describe(ingestOpenApi());
   registerIngestRoutes(deps.http.app, { publisher, metrics: deps.metrics, tenantOf: deps.tenantOf, ...(config.maxEvents ? { maxEvents: config.maxEvents } : {}), lateHorizonMs: config.lateHorizonMs ?? DEFAULT_LATE_HORIZON_HOURS * 3_600_000 });

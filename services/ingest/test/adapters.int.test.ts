@@ -181,7 +181,7 @@ describe('POST /v1/adapters/amazon-connect (Firehose)', () => {
     expect(letters).toHaveLength(1);
     const letter = letters[0]!;
     expect(letter.reason).toMatch(/^adapter amazon-connect: record 1: .*; record 2: .*InitiationTimestamp.*no UTC offset/);
-    expect(letter.headers).toMatchObject({ 'dlq.adapter.vendor': 'amazon-connect', 'dlq.adapter.tenant': 'acme', 'dlq.adapter.content_type': 'application/json' });
+    expect(letter.headers).toMatchObject({ 'dlq.adapter.vendor': 'amazon-connect', 'dlq.adapter.tenant': 'acme', 'dlq.adapter.content_type': 'application/json', 'content-type': 'application/json' });
     // replay: the good record maps to the same events (counted once downstream), the bad ones still fail
     const again = remapDeadLetter(letter.headers, letter.value);
     expect(again.kind).toBe('mapped');

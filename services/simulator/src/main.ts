@@ -1,6 +1,6 @@
 // Standalone simulator: live contact-center traffic into ingest (SIMULATOR_TARGET) or straight
 // into Kafka (SIMULATOR_SINK=kafka). `tsx services/simulator/src/main.ts`
-import { EventPublisher, createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { EventPublisher, createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, type Component } from '@switchboard/service-kit';
 import { simulatorEnvSchema } from './env';
 import { createSimulator } from './pace';
@@ -16,7 +16,7 @@ let sink;
 if (env.SIMULATOR_SINK === 'kafka') {
   const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-simulator' }, log);
-  const publisher = new EventPublisher(kafka, log, topics.events);
+  const publisher = new EventPublisher(kafka, log, topics.events, 10_000, schemaRegistryFromEnv(env));
   components.push(
     { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
     { name: 'producer', start: () => publisher.start(), stop: () => publisher.stop() },

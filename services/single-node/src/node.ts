@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { Aggregator, aggregatorConfig, aggregatorEnvSchema } from '@switchboard/aggregator';
 import { alerterConfig, alerterEnvSchema, createAlerter, type Alerter } from '@switchboard/alerter';
 import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest';
-import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
+import { createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
@@ -35,14 +35,15 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
   const lifecycle = new Lifecycle(log, () => http.drain());
   const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'switchboard-node' }, log);
+  const registry = schemaRegistryFromEnv(env);
   const storeComponent = new StoreComponent(storeTargetFromEnv(env, env.SWITCHBOARD_STATE), log);
   await lifecycle.start([
     storeComponent,
     { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
   ]);
-  const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env) });
+  const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env), registry });
   createQuery({ store: storeComponent.store, http, metrics, tenantOf, config: queryConfig(env) });
-  const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics) });
+  const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics), registry });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
   // alert links point at this node's own /v1/kpis
   const alerter = createAlerter({ kafka, store: storeComponent.store, http, log, metrics, tenantOf, config: alerterConfig(env, topics.alerts, () => http.url) });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { readDlq, replayDlq } from '@switchboard/backfill';
+import { CONTENT_TYPES } from '@switchboard/events';
 import { createKafka, topicNames } from '@switchboard/kafka';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
@@ -45,6 +46,8 @@ describe('dead-letter inspection and replay', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]!.reason).toMatch(/^future: occurred_at .* ahead of the aggregator clock/);
     expect(letters[0]!.key).toBe(`${run}/c1`);
+    // the letter says what it holds: the Avro record ingest wrote, its header kept
+    expect(letters[0]!.message.headers?.['content-type']?.toString()).toBe(CONTENT_TYPES.singleObject);
     expect(await offered(node.http.url, at)).toBe(0);
 
     // the fix: the default skew; then the replay, twice

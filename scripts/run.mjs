@@ -59,19 +59,27 @@ function ensureInstalled() {
 }
 
 /**
- * promtool (Debian's `prometheus` package) checks deploy/prometheus in the tests. The package
- * may start a Prometheus server where an init system runs; the tests need only the tool, so
- * that server is stopped again.
+ * Tools the integration tests run, from Debian's packages, installed when missing (one
+ * `apt-get update` for all of them):
+ *  - promtool (package prometheus) checks deploy/prometheus. The package may start a
+ *    Prometheus server where an init system runs; the tests need only the tool, so that server
+ *    is stopped again;
+ *  - kubectl (package kubernetes-client) renders deploy/k8s with its built-in kustomize.
  */
-function ensurePromtool() {
-  if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0) return;
-  console.error('[switchboard] installing promtool (Debian package prometheus) ...');
+const DEBIAN_TOOLS = [
+  { tool: 'promtool', args: ['--version'], pkg: 'prometheus', after: ['service', ['prometheus', 'stop']] },
+  { tool: 'kubectl', args: ['version', '--client'], pkg: 'kubernetes-client' },
+];
+function ensureDebianTools() {
+  const missing = DEBIAN_TOOLS.filter((t) => spawnSync(t.tool, t.args, { stdio: 'ignore' }).status !== 0);
+  if (missing.length === 0) return;
+  console.error(`[switchboard] installing ${missing.map((t) => `${t.tool} (Debian package ${t.pkg})`).join(', ')} ...`);
   // as root (CI) apt-get runs directly; anyone else goes through sudo
   const asRoot = (cmd, args) => (process.getuid?.() === 0 ? [cmd, args] : ['sudo', [cmd, ...args]]);
   const aptEnv = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
   must(...asRoot('apt-get', ['update']), aptEnv);
-  must(...asRoot('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus']), aptEnv);
-  spawnSync(...asRoot('service', ['prometheus', 'stop']), { stdio: 'ignore' });
+  must(...asRoot('apt-get', ['install', '-y', '--no-install-recommends', ...missing.map((t) => t.pkg)]), aptEnv);
+  for (const t of missing) if (t.after) spawnSync(...asRoot(...t.after), { stdio: 'ignore' });
 }
 
 function ensureBroker() {
@@ -89,7 +97,7 @@ switch (task) {
     break;
   case 'test':
     ensureInstalled();
-    ensurePromtool();
+    ensureDebianTools();
     must(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
     must(bin('tsc'), ['-p', 'tsconfig.json']); // root: test harness and bench
     // vitest's global setup starts (or reuses) the broker itself; see test/global-setup.ts

@@ -45,3 +45,6 @@ export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, storedSour
 
 // reference computation from events
 export { referenceSeries, type Series } from './reference';
+
+// staffing: Erlang C (docs/staffing.md)
+export { agentsRequired, agentsScheduled, erlangB, erlangC, erlangServiceLevel, type Staffing, type StaffingInput } from './erlang';

@@ -118,6 +118,7 @@ const realtimeResponse = z.object({
     lookback_h: z.number().int(),
     group_by: z.array(z.enum(REALTIME_DIMENSIONS)),
     filters: z.partialRecord(z.enum(REALTIME_DIMENSIONS), z.array(z.string())),
+    staffing: z.object({ window_ms: z.number().int(), sl_threshold_s: z.number(), sl_target: z.number(), max_occupancy: z.number(), shrinkage: z.number() }).describe('how agents_required was sized'),
   }),
   groups: z.array(z.object({
     group: z.partialRecord(z.enum(REALTIME_DIMENSIONS), z.string().nullable()),
@@ -128,6 +129,11 @@ const realtimeResponse = z.object({
     agents_logged_in: z.number().int().describe('agents in any state but offline'),
     open_backlog: z.number().int().describe('tickets created or reopened and not resolved'),
     oldest_open_ticket_age_ms: z.number().nullable().describe('age of the oldest of them, since it was created or last reopened'),
+    offered_15m: z.number().int().describe('staffing: contacts offered over the trailing 15 whole minutes'),
+    aht_ms: z.number().nullable().describe('staffing: their average handle time (over the trailing 2 hours when none ended in the 15 minutes)'),
+    agents_required: z.number().int().nullable().describe('staffing: Erlang C agents for that load, the service-level target and the occupancy cap (docs/staffing.md); null without a handle time'),
+    agents_required_scheduled: z.number().int().nullable().describe('staffing: agents_required ÷ (1 − shrinkage)'),
+    staffing_gap: z.number().int().nullable().describe('staffing: agents_logged_in − agents_required (negative: understaffed)'),
   })),
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_LOOKBACK_H, MAX_LOOKBACK_H, REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from '@switchboard/warehouse';
 import { BadQuery, joinRepeatedLists, type ParamProblem } from './params';
+import type { StaffingOptions } from './realtime-staffing';
 
 /**
  * The scalar parameters of GET /v1/realtime (filters are `filter.<dimension>`, handled beside
@@ -18,11 +19,16 @@ export const realtimeParamsSchema = z.object({
     .max(MAX_LOOKBACK_H)
     .describe('contacts, tickets and agents whose last state change is older than this many hours are not reported (a lost end event must not keep a contact queued forever)')
     .default(DEFAULT_LOOKBACK_H),
+  sl_threshold_s: z.coerce.number().int('must be a whole number of seconds').min(1).max(3600).default(20)
+    .describe('staffing: T of the service-level target (answered within T seconds)'),
+  sl_target: z.coerce.number().gt(0).lt(1).default(0.8).describe('staffing: the share to answer within sl_threshold_s (e.g. 0.8)'),
+  max_occupancy: z.coerce.number().gt(0).max(1).default(0.85).describe('staffing: the most a busy agent may be occupied'),
+  shrinkage: z.coerce.number().min(0).lt(1).default(0).describe('staffing: share of paid time not on the phones (agents_required_scheduled)'),
 });
 
 
 /** Turns /v1/realtime query parameters into a typed query, or every problem found with them (BadQuery → 400). */
-export function parseRealtimeQuery(input: Record<string, unknown>, now: number): RealtimeQuery {
+export function parseRealtimeQuery(input: Record<string, unknown>, now: number): RealtimeQuery & { staffing: StaffingOptions } {
   const problems: ParamProblem[] = [];
   const raw = joinRepeatedLists(input, ['group_by']);
   const scalar: Record<string, unknown> = {};
@@ -50,5 +56,6 @@ export function parseRealtimeQuery(input: Record<string, unknown>, now: number):
   }
 
   if (problems.length > 0) throw new BadQuery(problems);
-  return { at: now, lookbackH: parsed.data!.lookback_h, groupBy, filters };
+  const p = parsed.data!;
+  return { at: now, lookbackH: p.lookback_h, groupBy, filters, staffing: { slThresholdS: p.sl_threshold_s, slTarget: p.sl_target, maxOccupancy: p.max_occupancy, shrinkage: p.shrinkage } };
 }

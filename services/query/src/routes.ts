@@ -8,6 +8,7 @@ import { KpiChunkCache } from './kpi-cache';
 import { DEFAULT_QUERY_CONFIG } from './config';
 import { kpiCsv, type PointsSeries } from './kpi-csv';
 import { parseRealtimeQuery } from './realtime-params';
+import { STAFFING_WINDOW_MS, staffingNow, withStaffing } from './realtime-staffing';
 import { RealtimeReader } from '@switchboard/warehouse';
 
 export interface QueryRouteDeps {
@@ -87,10 +88,13 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     try {
       const tenant = deps.tenantOf(req).tenant;
       const q = parseRealtimeQuery(req.query as Record<string, unknown>, now());
-      const groups = await realtime.read(tenant, q);
+      const [groups, staffing] = await Promise.all([realtime.read(tenant, q), staffingNow(deps.client, tenant, q, q.staffing)]);
       return {
-        meta: { at: new Date(q.at).toISOString(), lookback_h: q.lookbackH, group_by: q.groupBy, filters: q.filters },
-        groups,
+        meta: {
+          at: new Date(q.at).toISOString(), lookback_h: q.lookbackH, group_by: q.groupBy, filters: q.filters,
+          staffing: { window_ms: STAFFING_WINDOW_MS, sl_threshold_s: q.staffing.slThresholdS, sl_target: q.staffing.slTarget, max_occupancy: q.staffing.maxOccupancy, shrinkage: q.staffing.shrinkage },
+        },
+        groups: withStaffing(groups, staffing, q.groupBy),
       };
     } catch (err) {
       if (err instanceof BadQuery) return reply.code(400).send({ error: 'invalid query', details: err.problems });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { OpenApiChecker } from '@switchboard/testkit';
+import { agentsRequired, agentsScheduled } from '@switchboard/kpi';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 // The whole HTTP surface of `npm start` against its OpenAPI document (docs/api.md, "The
@@ -159,5 +160,46 @@ describe('the HTTP surface of npm start', () => {
     expect(wrong.length).toBeGreaterThan(0);
     expect(checker.problems({ method: 'GET', path: '/v1/targets/x', status: 418, contentType: 'application/json', body: {} })[0]).toMatch(/418 is not documented/);
     expect(checker.problems({ method: 'GET', path: '/nowhere', status: 200, contentType: 'application/json', body: {} })[0]).toMatch(/no such path/);
+  });
+
+  it('sizes staffing now per queue from the trailing 15 minutes of /v1/kpis (Erlang C, docs/staffing.md)', async () => {
+    const q = `staff-${run}`;
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const events = Array.from({ length: 40 }, (_, i) => {
+      const t = minute - 60_000 * (2 + (i % 8)) + i * 100;
+      const c = `s-${run}-${i}`;
+      return [
+        { event_id: `${c}-q`, contact_id: c, type: 'queued', occurred_at: t - 20_000, channel: 'voice', direction: 'inbound', queue_id: q },
+        { event_id: `${c}-a`, contact_id: c, type: 'answered', occurred_at: t - 10_000, channel: 'voice', direction: 'inbound', queue_id: q, agent_id: `ag-${i % 5}`, wait_ms: 10_000 },
+        { event_id: `${c}-e`, contact_id: c, type: 'contact_ended', occurred_at: t - 5_000, channel: 'voice', direction: 'inbound', queue_id: q, agent_id: `ag-${i % 5}`, talk_ms: 200_000 + i * 1000 },
+        { event_id: `${c}-w`, contact_id: c, type: 'wrapup_completed', occurred_at: t, channel: 'voice', direction: 'inbound', queue_id: q, agent_id: `ag-${i % 5}`, handle_ms: 240_000 + i * 1000 },
+      ];
+    }).flat();
+    expect((await call('POST', '/v1/events', { body: events })).status).toBe(202);
+    const params = `filter.queue_id=${q}&sl_threshold_s=30&sl_target=0.9&max_occupancy=0.8&shrinkage=0.25`;
+    let group: Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let at = '';
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const r = await call('GET', `/v1/realtime?group_by=queue_id&${params}`);
+      group = (r.body.groups as { group: { queue_id: string } }[]).find((g) => g.group.queue_id === q);
+      at = r.body.meta.at;
+      if (group?.offered_15m === 40) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(group?.offered_15m).toBe(40);
+    // the same 15 whole minutes read from /v1/kpis
+    const to = Math.floor(Date.parse(at) / 60_000) * 60_000;
+    const k = await call('GET', `/v1/kpis?metrics=offered,aht_ms&granularity=15m&filter.queue_id=${q}&from=${new Date(to - 15 * 60_000).toISOString()}&to=${new Date(to).toISOString()}`);
+    expect(problems).toEqual([]);
+    const points = (k.body.series[0].points as { ts: string; offered: number; aht_ms: number }[]);
+    // a 15m window aligned on the quarter hour may cut the trailing 15 minutes in two: weigh them
+    const offered = points.reduce((n, p) => n + p.offered, 0);
+    expect(offered).toBeGreaterThanOrEqual(40);
+    const aht = events.filter((e) => e.type === 'wrapup_completed').reduce((n, e) => n + (e.handle_ms as number), 0) / 40;
+    expect(group!.aht_ms).toBeCloseTo(aht, 6);
+    const want = agentsRequired({ offered: 40, intervalMs: 15 * 60_000, handleMs: aht, slThresholdS: 30, slTarget: 0.9, maxOccupancy: 0.8 })!;
+    expect(want.agents).toBeGreaterThan(5);
+    expect(group).toMatchObject({ agents_required: want.agents, agents_required_scheduled: agentsScheduled(want.agents, 0.25), staffing_gap: group!.agents_logged_in - want.agents });
   });
 });

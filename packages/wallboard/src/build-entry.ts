@@ -1,0 +1,18 @@
+import { WALLBOARD_DIST } from './load';
+
+export interface BuildResult {
+  dir: string;
+  /** paths relative to dir */
+  files: string[];
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Builds the wallboard into `outDir` (default dist/). esbuild is a development dependency, so it
+ * is loaded only here: a server that serves a finished build never loads it.
+ */
+export async function buildWallboard(outDir: string = WALLBOARD_DIST): Promise<BuildResult> {
+  const { build } = await import('./build');
+  return build(outDir);
+}

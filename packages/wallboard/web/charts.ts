@@ -40,19 +40,19 @@ export class TrendChart {
     const value = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '–' : formatKpi(kpi, v));
     const series: uPlot.Series[] = [
       {},
-      { label: this.spec.label, stroke: this.spec.colour, fill: `${this.spec.colour}33`, width: 2, value, spanGaps: false, points: { show: false } },
+      { label: this.spec.label, stroke: this.spec.colour, fill: `${this.spec.colour}33`, width: 2, value, points: { show: true, size: 5, fill: this.spec.colour } },
     ];
     if (withTarget) series.push({ label: 'target', stroke: '#e5e7eb', dash: [6, 6], width: 1, value, points: { show: false } });
     this.plot = new uPlot(
       {
         ...this.size(),
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(max ?? 1, 1e-9) * 1.1] } },
+        scales: { x: { time: true }, y: { range: kpi === 'service_level' ? [0, 1] : (_u, _min, max) => [0, Math.max(max ?? 1, 1e-9) * 1.1] } },
         axes: [
           { stroke: '#cbd5e1', grid: { stroke: '#334155' }, ticks: { stroke: '#334155' } },
           { stroke: '#cbd5e1', grid: { stroke: '#334155' }, ticks: { stroke: '#334155' }, size: 64, values: (_u, vals) => vals.map((v) => formatKpi(kpi, v)) },
         ],
-        legend: { show: true, live: true },
+        legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         series,
       },

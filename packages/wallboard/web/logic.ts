@@ -146,8 +146,9 @@ export function optionParams(options: Record<string, OptionValue> | undefined): 
 
 export function formatRatio(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
-  const pct = v * 100;
-  return `${pct >= 99.95 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+  // one decimal, dropped when it is 0: 83.3%, 80%
+  const pct = Math.round(v * 1000) / 10;
+  return `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
 /** Milliseconds as m:ss (h:mm:ss from an hour on); under 10 s with a tenth. */

@@ -244,6 +244,7 @@ function restart(): void {
 }
 
 function failed(err: unknown): void {
+  console.error('wallboard refresh failed', err);
   const shown = root.dataset.asOf ? ` Showing the data as of ${timeIn(root.dataset.asOf, state.tz)}.` : '';
   if (err instanceof ApiError && err.status === 401) {
     waitingForKey = true;
@@ -333,7 +334,7 @@ function render(snap: Snapshot, tz: string, selected: string): void {
   setData(root, 'tenant', state.tenant);
   setData(root, 'queue', selected);
   setData(root, 'refreshes', String(refreshes));
-  const asOf = $('[data-as-of]');
+  const asOf = $('[data-clock]');
   setData(asOf, 'value', snap.asOf);
   asOf.setAttribute('datetime', snap.asOf);
   setText(asOf, timeIn(snap.asOf, tz));

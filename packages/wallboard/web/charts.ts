@@ -4,6 +4,14 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatKpi } from './logic';
 
+/** A value with no value on either side draws no line: it gets a dot, so one busy quarter hour still shows. */
+const isolated = (u: uPlot, si: number): number[] => {
+  const d = u.data[si] as (number | null)[];
+  const out: number[] = [];
+  d.forEach((v, i) => { if (v !== null && v !== undefined && (d[i - 1] ?? null) === null && (d[i + 1] ?? null) === null) out.push(i); });
+  return out;
+};
+
 export interface TrendSpec {
   kpi: string;
   label: string;
@@ -40,7 +48,7 @@ export class TrendChart {
     const value = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '–' : formatKpi(kpi, v));
     const series: uPlot.Series[] = [
       {},
-      { label: this.spec.label, stroke: this.spec.colour, fill: `${this.spec.colour}33`, width: 2, value, points: { show: true, size: 5, fill: this.spec.colour } },
+      { label: this.spec.label, stroke: this.spec.colour, fill: `${this.spec.colour}33`, width: 2, value, points: { show: true, size: 6, fill: this.spec.colour, filter: isolated } },
     ];
     if (withTarget) series.push({ label: 'target', stroke: '#e5e7eb', dash: [6, 6], width: 1, value, points: { show: false } });
     this.plot = new uPlot(

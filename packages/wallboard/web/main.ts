@@ -297,16 +297,17 @@ function makeTile(q: string | null): Tile {
   const badge = el('span', { class: 'badge', 'data-alert-count': '0' });
   head.append(el('h2', {}, queueLabel(q)), badge);
   const now = el('div', { class: 'row now' });
+  const caption = el('p', { class: 'caption' });
   const agents = el('div', { class: 'row agents' });
   const today = el('div', { class: 'row today' });
   const counts = el('div', { class: 'row counts' });
-  t.append(head, now, agents, today, counts);
+  t.append(head, now, caption, agents, today, counts);
   const stats = new Map<string, HTMLElement>();
   const targets = new Map<string, HTMLElement>();
   stats.set('contacts_in_queue', stat(now, 'contacts_in_queue', 'in queue', 'big'));
   stats.set('longest_wait_ms', stat(now, 'longest_wait_ms', 'longest wait', 'big'));
   for (const [s, label] of AGENT_STATES) stats.set(`agents.${s}`, stat(agents, `agents.${s}`, label, 'small'));
-  stats.set('agents_logged_in', stat(agents, 'agents_logged_in', 'logged in', 'small'));
+  stats.set('agents_logged_in', stat(caption, 'agents_logged_in', 'agents logged in', 'inline'));
   for (const [kpi, label] of [['service_level', 'service level'], ['asa_ms', 'ASA'], ['abandonment_rate', 'abandoned']] as const) {
     const s = stat(today, kpi, label, 'kpi');
     s.dataset.judgement = 'none';

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WALLBOARD_DIST, loadWallboard, type WallboardBuild, type WallboardFile } from '@switchboard/wallboard';
 
@@ -17,9 +19,25 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
  */
 export function registerWallboardRoutes(app: FastifyInstance, deps: WallboardRouteDeps = {}): void {
   const dir = deps.dir ?? WALLBOARD_DIST;
-  // read on first use, and again while there is no build (one may be made after the start)
+  // read on first use, and again whenever index.html is replaced (`npm run build:wallboard`
+  // while the node runs: the next page load gets the new build; a build is swapped in whole)
   let build: WallboardBuild | null = null;
-  const current = () => (build ??= loadWallboard(dir));
+  let builtAt = -1;
+  const current = (check: boolean) => {
+    if (check || !build) {
+      let mtime = -1;
+      try {
+        mtime = statSync(join(dir, 'index.html')).mtimeMs;
+      } catch {
+        // not built (yet)
+      }
+      if (mtime !== builtAt) {
+        build = mtime < 0 ? null : loadWallboard(dir);
+        builtAt = mtime;
+      }
+    }
+    return build;
+  };
 
   const send = (req: FastifyRequest, reply: FastifyReply, f: WallboardFile, cacheControl: string) => {
     reply.header('cache-control', cacheControl).header('etag', f.etag).header('x-content-type-options', 'nosniff');
@@ -29,14 +47,14 @@ export function registerWallboardRoutes(app: FastifyInstance, deps: WallboardRou
   };
 
   app.get('/', async (req, reply) => {
-    const b = current();
+    const b = current(true);
     if (!b) return reply.code(503).header('cache-control', 'no-store').send({ error: 'the wallboard is not built: run `npm run build:wallboard` (npm start, npm test and the Docker image build it)' });
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
     return send(req, reply, b.index, 'no-cache');
   });
 
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
-    const f = current()?.assets.get(req.params.file);
+    const f = current(false)?.assets.get(req.params.file);
     if (!f) return reply.code(404).header('cache-control', 'no-store').send({ error: `no wallboard asset "${req.params.file}" (the page may be older than the build: reload it)` });
     return send(req, reply, f, 'public, max-age=31536000, immutable');
   });

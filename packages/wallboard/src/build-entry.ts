@@ -1,12 +1,7 @@
 import { WALLBOARD_DIST } from './load';
+import type { BuildResult } from './build';
 
-export interface BuildResult {
-  dir: string;
-  /** paths relative to dir */
-  files: string[];
-  bytes: number;
-  ms: number;
-}
+export type { BuildResult };
 
 /**
  * Builds the wallboard into `outDir` (default dist/). esbuild is a development dependency, so it

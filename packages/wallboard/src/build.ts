@@ -2,7 +2,14 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import type { BuildResult } from './build-entry';
+
+export interface BuildResult {
+  dir: string;
+  /** paths relative to dir */
+  files: string[];
+  bytes: number;
+  ms: number;
+}
 
 const WEB = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zonedWindowEnd, zonedWindowStart } from '@switchboard/kpi';
-import { alertsOfQueue, formatDuration, formatKpi, formatRatio, formatTarget, judge, optionParams, optionsKey, targetFor, tenantTarget, tileStatus, zonedDay, type Target } from '../web/logic';
+import { alertsOfQueue, formatDuration, formatKpi, formatRatio, formatTarget, judge, optionParams, optionsKey, targetFor, tenantTarget, tileStatus, zonedDay, type AlertSummary, type Target } from '../web/logic';
 
 // The wallboard's rules without a browser (the page itself is tested in Chromium by
 // services/single-node/test/wallboard.int.test.ts).
@@ -68,7 +68,7 @@ describe('colours', () => {
     expect(tileStatus(['none'], [])).toBe('none');
   });
   it("a queue's alerts are the active ones scoped to it", () => {
-    const alerts = [
+    const alerts: Pick<AlertSummary, 'state' | 'scope'>[] = [
       { state: 'firing' as const, scope: { queue_id: 'support' } },
       { state: 'resolved' as const, scope: { queue_id: 'support' } },
       { state: 'pending' as const, scope: { queue_id: 'sales', channel: 'voice' } },

@@ -45,15 +45,24 @@ export async function build(outDir: string): Promise<BuildResult> {
   mkdirSync(join(tmp, 'assets'), { recursive: true });
   for (const a of assets) writeFileSync(join(tmp, 'assets', a.name), a.contents);
   writeFileSync(join(tmp, 'index.html'), html);
-  const old = `${outDir}.old-${process.pid}`;
-  rmSync(old, { recursive: true, force: true });
-  try {
-    renameSync(outDir, old);
-  } catch {
-    // no previous build
+  // another process may swap its own build in between (test files run in parallel): try again
+  const olds: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const old = `${outDir}.old-${process.pid}-${attempt}`;
+    olds.push(old);
+    try {
+      renameSync(outDir, old);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // ENOENT: no previous build
+    }
+    try {
+      renameSync(tmp, outDir);
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
   }
-  renameSync(tmp, outDir);
-  rmSync(old, { recursive: true, force: true });
+  for (const old of olds) rmSync(old, { recursive: true, force: true });
   return {
     dir: outDir,
     files: ['index.html', ...assets.map((a) => `assets/${a.name}`)],

@@ -412,7 +412,7 @@ function renderAlerts(snap: Snapshot, tz: string): void {
     setText($('.state', li), a.state);
     setText($('.name', li), a.rule_name || a.rule_id);
     setText($('.scope', li), Object.entries(a.scope ?? {}).map(([k, v]) => `${k}=${v ?? 'null'}`).join(' ') || 'all');
-    setText($('.value', li), `${a.kpi} ${formatKpi(a.kpi, a.last_value)} (${formatTarget({ kpi: a.kpi, comparison: a.comparison, threshold: a.threshold }).replace(/^/, 'breach ')})`);
+    setText($('.value', li), `${a.kpi} ${formatKpi(a.kpi, a.last_value)} (breach ${formatTarget({ kpi: a.kpi, comparison: a.comparison, threshold: a.threshold })})`);
     setText($('.since', li), `since ${timeIn(a.fired_at ?? a.started_at, tz)}`);
   });
   const firing = active.filter((a) => a.state === 'firing').length;

@@ -10,7 +10,7 @@ import pino from 'pino';
 import type { ContactEventInit } from '@switchboard/events';
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { launchChromium, type Browser } from '@switchboard/testkit';
-import { buildWallboard } from '@switchboard/wallboard';
+import { buildWallboard, loadWallboard } from '@switchboard/wallboard';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 // The wallboard in a real browser (Debian's Chromium) against the real pipeline: a fixed set of
@@ -120,8 +120,8 @@ async function nextRefresh(): Promise<Shown> {
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  // the build `npm test` makes before the tests; made here too so the file runs on its own
-  await buildWallboard();
+  // `npm test` builds the wallboard before the tests; built here when missing, so the file runs on its own
+  if (!loadWallboard()) await buildWallboard();
   stateDir = mkdtempSync(join(tmpdir(), 'sb-wallboard-'));
   node = await startSingleNode(
     singleNodeEnvSchema.parse({

@@ -46,14 +46,16 @@ export function registerWallboardRoutes(app: FastifyInstance, deps: WallboardRou
     return reply.type(f.contentType).send(f.body);
   };
 
-  app.get('/', async (req, reply) => {
+  // a page, not an API route: outside the OpenAPI document (HttpServer.pages())
+  const page = { config: { page: true } };
+  app.get('/', page, async (req, reply) => {
     const b = current(true);
     if (!b) return reply.code(503).header('cache-control', 'no-store').send({ error: 'the wallboard is not built: run `npm run build:wallboard` (npm start, npm test and the Docker image build it)' });
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
     return send(req, reply, b.index, 'no-cache');
   });
 
-  app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
+  app.get<{ Params: { file: string } }>('/assets/:file', page, async (req, reply) => {
     const f = current(false)?.assets.get(req.params.file);
     if (!f) return reply.code(404).header('cache-control', 'no-store').send({ error: `no wallboard asset "${req.params.file}" (the page may be older than the build: reload it)` });
     return send(req, reply, f, 'public, max-age=31536000, immutable');

@@ -98,6 +98,8 @@ tenantInput.addEventListener('change', () => {
   state.tenant = tenantInput.value.trim();
   localStorage.setItem(TENANT_STORE, state.tenant);
   state.queue = '';
+  // another tenant's queues: the selector starts over with what this one reports
+  while (queueSelect.options.length > 1) queueSelect.remove(1);
   queueSelect.value = '';
   saveUrl();
   restart();

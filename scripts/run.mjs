@@ -64,11 +64,14 @@ function ensureInstalled() {
  *  - promtool (package prometheus) checks deploy/prometheus. The package may start a
  *    Prometheus server where an init system runs; the tests need only the tool, so that server
  *    is stopped again;
- *  - kubectl (package kubernetes-client) renders deploy/k8s with its built-in kustomize.
+ *  - kubectl (package kubernetes-client) renders deploy/k8s with its built-in kustomize;
+ *  - chromium: the wallboard's browser test (docs/wallboard.md) drives /usr/bin/chromium; it is
+ *    installed with the packages it recommends (fonts among them), the others without.
  */
 const DEBIAN_TOOLS = [
   { tool: 'promtool', args: ['--version'], pkg: 'prometheus', after: ['service', ['prometheus', 'stop']] },
   { tool: 'kubectl', args: ['version', '--client'], pkg: 'kubernetes-client' },
+  { tool: '/usr/bin/chromium', args: ['--version'], pkg: 'chromium', recommends: true },
 ];
 function ensureDebianTools() {
   const missing = DEBIAN_TOOLS.filter((t) => spawnSync(t.tool, t.args, { stdio: 'ignore' }).status !== 0);
@@ -78,8 +81,18 @@ function ensureDebianTools() {
   const asRoot = (cmd, args) => (process.getuid?.() === 0 ? [cmd, args] : ['sudo', [cmd, ...args]]);
   const aptEnv = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
   must(...asRoot('apt-get', ['update']), aptEnv);
-  must(...asRoot('apt-get', ['install', '-y', '--no-install-recommends', ...missing.map((t) => t.pkg)]), aptEnv);
+  const bare = missing.filter((t) => !t.recommends).map((t) => t.pkg);
+  const full = missing.filter((t) => t.recommends).map((t) => t.pkg);
+  if (bare.length) must(...asRoot('apt-get', ['install', '-y', '--no-install-recommends', ...bare]), aptEnv);
+  if (full.length) must(...asRoot('apt-get', ['install', '-y', ...full]), aptEnv);
   for (const t of missing) if (t.after) spawnSync(...asRoot(...t.after), { stdio: 'ignore' });
+}
+
+// The wallboard (docs/wallboard.md) is bundled from packages/wallboard/web into
+// packages/wallboard/dist on every start and test: esbuild takes well under a second, and a
+// stale build can never be served or tested.
+function buildWallboard() {
+  must(bin('tsx'), ['packages/wallboard/src/cli.ts']);
 }
 
 function ensureBroker() {
@@ -92,11 +105,13 @@ const [task, ...rest] = process.argv.slice(2);
 switch (task) {
   case 'start':
     ensureInstalled();
+    buildWallboard();
     ensureBroker();
     process.exit(run(bin('tsx'), ['services/single-node/src/main.ts', ...rest], { env: { ...env, LIVE_TABLE: env.LIVE_TABLE ?? '1' } }));
     break;
   case 'test':
     ensureInstalled();
+    buildWallboard();
     ensureDebianTools();
     must(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
     must(bin('tsc'), ['-p', 'tsconfig.json']); // root: test harness and bench

@@ -70,6 +70,8 @@ export class HttpServer {
   private readonly checks: ReadinessCheck[] = [];
   /** every route registered, as "METHOD /path/{param}" (the OpenAPI spelling) */
   private readonly registered: string[] = [];
+  /** routes registered with `config: {page: true}`: a web page, not the API */
+  private readonly pageRoutes: string[] = [];
   private draining = false;
   private address: string | null = null;
   private readonly fragments: OpenApiFragment[] = [processFragment()];
@@ -105,7 +107,10 @@ export class HttpServer {
       });
     }
     this.app.addHook('onRoute', (r) => {
-      for (const m of [r.method].flat()) if (m !== 'HEAD') this.registered.push(`${String(m)} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+      // a web page and its files (the wallboard, docs/wallboard.md) are not API routes: listed
+      // apart, outside the OpenAPI document
+      const list = (r.config as { page?: boolean } | undefined)?.page ? this.pageRoutes : this.registered;
+      for (const m of [r.method].flat()) if (m !== 'HEAD') list.push(`${String(m)} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     });
     this.installRequestMetrics(opts);
     if (opts.jsonErrors !== false) this.installErrorShape(opts.log);
@@ -127,6 +132,11 @@ export class HttpServer {
   /** The routes served, as "METHOD /path/{param}": a test holds them against the OpenAPI document. */
   routes(): string[] {
     return [...new Set(this.registered)].sort();
+  }
+
+  /** The routes serving a web page and its files (`config: {page: true}`), outside routes() and the OpenAPI document. */
+  pages(): string[] {
+    return [...new Set(this.pageRoutes)].sort();
   }
 
   /** Adds a service's routes to the OpenAPI document this server serves. */

@@ -12,3 +12,6 @@ export { differences } from './series';
 
 // answers against the OpenAPI document
 export { OpenApiChecker, type OpenApiAnswer } from './openapi';
+
+// a real browser (Debian's Chromium) for the wallboard's tests
+export { CHROMIUM, CHROMIUM_ARGS, ensureChromium, launchChromium, type Browser } from './chromium';

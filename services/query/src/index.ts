@@ -3,6 +3,7 @@
 export { createQuery, type QueryDeps } from './service';
 export { queryConfig, queryEnvSchema, type QueryConfig } from './config';
 export { registerQueryRoutes, type QueryRouteDeps } from './routes';
+export { registerWallboardRoutes, type WallboardRouteDeps } from './wallboard';
 export { queryOpenApi } from './openapi';
 export { BadQuery, parseKpiQuery, type KpiRequest, type ParamProblem } from './params';
 export { parseRealtimeQuery, realtimeParamsSchema } from './realtime-params';

@@ -44,6 +44,7 @@ if (env.SIMULATOR_EPS > 0) {
 
 const banner = [
   `Switchboard single-node is up.`,
+  `  wallboard  ${url}/  (live per-queue tiles, today's trends, alerts; docs/wallboard.md)`,
   `  API        ${url}  (tenant "${env.DEFAULT_TENANT}" unless X-Tenant-Id says otherwise)`,
   `  try        curl '${url}/v1/kpis?metrics=offered,answered,service_level,asa_ms&from=${new Date(Date.now() - 3600_000).toISOString().slice(0, 13)}:00:00Z&to=${new Date(Date.now() + 3600_000).toISOString().slice(0, 13)}:00:00Z&granularity=15m&group_by=queue_id'`,
   `  ingest     POST ${url}/v1/events (JSON array or NDJSON)`,

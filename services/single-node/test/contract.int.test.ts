@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { OpenApiChecker } from '@switchboard/testkit';
 import { agentsRequired, agentsScheduled } from '@switchboard/kpi';
+import { buildWallboard, loadWallboard } from '@switchboard/wallboard';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 
 // The whole HTTP surface of `npm start` against its OpenAPI document (docs/api.md, "The
@@ -27,6 +28,7 @@ const now = Date.now();
 const hour = (ms: number) => new Date(Math.floor(ms / 3600_000) * 3600_000).toISOString();
 
 beforeAll(async () => {
+  if (!loadWallboard()) await buildWallboard(); // `npm test` builds it first
   node = await startSingleNode(
     singleNodeEnvSchema.parse({
       KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `contract-${run}-`, KAFKA_EVENT_PARTITIONS: '1',
@@ -142,6 +144,17 @@ describe('the HTTP surface of npm start', () => {
 
     // the process
     for (const p of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json']) expect((await call('GET', p)).status).toBe(200);
+
+    // the wallboard: a web page, not an API route (outside the document; docs/wallboard.md)
+    expect(node.http.pages()).toEqual(['GET /', 'GET /assets/{file}']);
+    const page = await fetch(`${url}/`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const assets = [...(await page.text()).matchAll(/"assets\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBe(2);
+    for (const a of assets) expect((await fetch(`${url}/assets/${a}`)).status).toBe(200);
+    const gone = await fetch(`${url}/assets/main-NOSUCH00.js`);
+    expect(gone.status).toBe(404);
+    problems.push(...checker.errorShapeProblems(await gone.json()).map((p) => `GET /assets/main-NOSUCH00.js: ${p}`));
 
     // no such route, or not with this method: the shared error shape too
     for (const [method, path, status] of [['POST', '/v1/adapters/avaya', 404], ['GET', '/v1/nothing', 404], ['DELETE', '/v1/kpis', 405], ['POST', '/v1/alerts', 405]] as const) {

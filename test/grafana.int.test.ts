@@ -319,7 +319,7 @@ describe('Alerts', () => {
   const t = (h: number, m = 0) => day + h * HOUR + m * 60_000;
   const transition = (tenant: string, alertId: string, seq: number, kind: AlertEvent['kind'], at: number, startedAt: number): AlertEvent => ({
     event_id: `${alertId}:${seq}`, alert_id: alertId, seq, kind, tenant_id: tenant, rule_id: `rule-${alertId}`, rule_name: null,
-    kpi: 'service_level', kpi_options: {}, scope: { queue_id: 'q1' }, scope_key: 'queue_id=q1', comparison: 'lt', threshold: 0.8,
+    kpi: 'service_level', kpi_options: {}, scope: { queue_id: 'q1' }, scope_key: 'queue_id=q1', comparison: '<', threshold: 0.8,
     recovery_threshold: 0.85, value: 0.5, sample_kpi: 'offered', sample: 10,
     window: { from: new Date(at - 600_000).toISOString(), to: new Date(at).toISOString(), duration: '10m' },
     at: new Date(at).toISOString(), started_at: new Date(startedAt).toISOString(), fired_at: null, reason: null, link: '',

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ContactEvent } from '@switchboard/events';
-import { DEFAULT_OPTIONS, feedsAggregates, referenceSeries, type Series } from '@switchboard/kpi';
+import { DEFAULT_OPTIONS, KPI_BY_ID, feedsAggregates, referenceSeries, type Series } from '@switchboard/kpi';
 import { generateEvents } from '@switchboard/simulator';
-import { KpiWriter, aggregateMinuteRows, migrate, openStore, type Store } from '@switchboard/warehouse';
+import { KpiWriter, aggregateMinuteRows, migrate, openStore, readKpis, type Store } from '@switchboard/warehouse';
 import type { AlertEvent } from '@switchboard/alerter';
 // the alerter's own writer of alert_events (not part of its public surface: the test reaches in)
 import { AlertStore } from '../services/alerter/src/store';
@@ -170,7 +170,12 @@ describe('Grafana dashboards: structure', () => {
           expect(t.rawSql, `${name} panel ${p.id} filters tenant_id`).toContain('tenant_id = ${tenant:singlequote}');
         }
       }
-      for (const v of d.templating.list) expect(v.datasource, `${name} $${v.name}`).toEqual({ type: ds.type, uid: ds.uid });
+      for (const v of d.templating.list) {
+        expect(v.datasource, `${name} $${v.name}`).toEqual({ type: ds.type, uid: ds.uid });
+        // the test expands "All" to every option, which Grafana does only without a custom all-value
+        if (v.multi) expect(v, `${name} $${v.name}`).toMatchObject({ includeAll: true, current: { value: ['$__all'] } });
+        expect((v as { allValue?: string }).allValue ?? null, `${name} $${v.name}`).toBeNull();
+      }
       expect(d.templating.list.map((v) => v.name), name).toContain('tenant');
     }
   });
@@ -233,6 +238,10 @@ describe('Queue overview', () => {
       const mine = events.filter((e) => e.queue_id !== null && selected.includes(e.queue_id));
       const metrics = ['offered', 'answered', 'abandoned', 'service_level', 'asa_ms', 'abandonment_rate', 'aht_ms'];
       const total = referenceSeries(mine, { tenant: TENANT, from: day, to: day + DAY, granularity: '1d', metrics, groupBy: [], filters: {}, options: DEFAULT_OPTIONS })[0]!.points[0]!;
+      // what GET /v1/kpis serves for the same scope and day (the query service's reader)
+      const api = (await readKpis(store.client, TENANT, {
+        kpis: metrics.map((id) => KPI_BY_ID.get(id)!), from: day, to: day + DAY, granularity: '1d', groupBy: [], filters: { queue_id: selected }, options: DEFAULT_OPTIONS,
+      }))[0]!.points[0]!;
       const stats = panelsOf(d).filter((p) => p.type === 'stat');
       expect(stats.length).toBe(6);
       for (const p of stats) {
@@ -241,6 +250,7 @@ describe('Queue overview', () => {
         const kpi = KPI_OF[col]!;
         expect(p.timeFrom, `${p.title} shows today`).toBe('now/d');
         expect(same(num(v), num(total[kpi])), `${p.title} (${kpi}): panel ${String(v)}, reference ${String(total[kpi])}`).toBe(true);
+        expect(same(num(v), num(api[kpi] as number | null)), `${p.title} (${kpi}): panel ${String(v)}, /v1/kpis ${String(api[kpi])}`).toBe(true);
       }
       const perQueue = refPoints(referenceSeries(mine, { tenant: TENANT, from: day, to: day + DAY, granularity: '1d', metrics, groupBy: ['queue_id'], filters: {}, options: DEFAULT_OPTIONS }), 'queue_id');
       const table = rows.get(panelsOf(d).find((p) => p.type === 'table')!.id)!;

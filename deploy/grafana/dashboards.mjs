@@ -104,7 +104,9 @@ function queryVariable(name, label, query, { multi = false, refresh = 2 } = {}) 
   return {
     name, label, type: 'query', datasource: DATASOURCE, query, definition: query,
     // 2 = on time range change: the lists follow the range on screen
-    refresh, sort: 1, multi, includeAll: multi, hide: 0, options: [], current: {},
+    refresh, sort: 1, multi, includeAll: multi, hide: 0, options: [],
+    // several values: every one ("All", expanded to the list: no custom all-value) until chosen
+    current: multi ? { selected: true, text: ['All'], value: ['$__all'] } : {},
     regex: '',
   };
 }

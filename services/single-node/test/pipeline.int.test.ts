@@ -180,7 +180,7 @@ describe('pipeline: simulator → ingest → Kafka → aggregator → ClickHouse
     expect(reasons).toEqual([
       expect.stringMatching(/^invalid: wait_ms required on answered events/),
       expect.stringMatching(/^late: occurred_at .* older than the 168 h lateness horizon/),
-      expect.stringMatching(/^undecodable: not an Avro single-object/),
+      expect.stringMatching(/^undecodable: neither Avro single-object \(C3 01\) nor Confluent wire format/),
     ]);
     expect(letters.every((l) => l.sourceTopic === `${prefix}contact-events.v1` && l.offset !== undefined)).toBe(true);
     console.log(`[pipeline] shuffled+late: ${events.length} events, ${values} KPI values equal to the reference; ${letters.length} dead letters with reasons`);

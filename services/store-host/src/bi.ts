@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { portSchema } from '@switchboard/service-kit';
 import { compressBlocks, decompressBlocks } from './compression';
 import { Engine } from './engine';
-import { NOT_IMPLEMENTED, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, clickHouseError, toClickHouseException, type ClickHouseException } from './errors';
-import { authenticate, parseRequest, readBody } from './protocol';
+import { NOT_IMPLEMENTED, READONLY, SYNTAX_ERROR, TOO_MANY_SIMULTANEOUS_QUERIES, clickHouseError, toClickHouseException, type ClickHouseException } from './errors';
+import { authenticate, isMultiStatement, parseRequest, readBody } from './protocol';
 import { isLoopbackHost } from './config';
 
 /**
@@ -182,6 +182,7 @@ export class BiListener {
       if (!READ_ONLY.test(statement.sql)) {
         throw clickHouseError(READONLY, `${NAME}: Cannot execute query in readonly mode: only SELECT, SHOW, DESCRIBE and EXISTS are allowed here`);
       }
+      if (isMultiStatement(statement.sql)) throw clickHouseError(SYNTAX_ERROR, `${NAME}: Multi-statements are not allowed`);
       if (statement.data) throw clickHouseError(READONLY, `${NAME}: Cannot execute query in readonly mode: no data is taken here`);
       const { waiting } = this.engine.load;
       if (waiting >= this.config.maxQueued) {
@@ -223,11 +224,13 @@ export class BiListener {
         'X-ClickHouse-Server-Display-Name': NAME,
         ...(queryId ? { 'X-ClickHouse-Query-Id': queryId } : {}),
         ...(req.readableEnded ? {} : { Connection: 'close' }),
-      }, Buffer.from(`${e.text}\n`), compress, encoding);
+      // as plain text even when compression was asked for: the JDBC driver reads an error's body
+      // as text (a compressed one reaches the user as garbage), and a short text gains nothing
+      }, Buffer.from(`${e.text}\n`), false, undefined);
     }
   }
 
-  /** The body as the client asked for it: ClickHouse's compressed blocks (compress=1), else HTTP compression, else as is. Errors too, as a server does. */
+  /** The body as the client asked for it: ClickHouse's compressed blocks (compress=1), else HTTP compression, else as is. */
   private send(res: ServerResponse, status: number, headers: Record<string, string>, body: Uint8Array, compress: boolean, encoding: string | undefined): void {
     let out: Uint8Array = body;
     const h = { ...headers };

@@ -152,16 +152,23 @@ const OUTSIDE = new Set([
   'hudi', 'hudicluster', 'paimon', 'arrowflight', 'ytsaurus', 'fuzzquery', 'hive', 'dictionary',
 ]);
 
+/** The SQL with string literals emptied and comments removed: what is left is code. */
+const codeOf = (sql: string) => sql
+  .replace(/'(?:[^'\\]|\\.|'')*'/gs, "''")
+  .replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+
 /** The first function of OUTSIDE the SQL calls (names compared case-insensitively, quoted or not; string literals and comments skipped), or undefined. */
 export function reachesOutside(sql: string): string | undefined {
-  const code = sql
-    .replace(/'(?:[^'\\]|\\.|'')*'/gs, "''")
-    .replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/[`"]/g, '');
+  const code = codeOf(sql).replace(/[`"]/g, '');
   for (const m of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
     if (OUTSIDE.has(m[1]!.toLowerCase())) return m[1];
   }
   return undefined;
+}
+
+/** More than one statement (`SELECT 1; DROP …`): the engine would run them all, a server refuses them. */
+export function isMultiStatement(sql: string): boolean {
+  return /;\s*\S/.test(codeOf(sql).replace(/`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/g, '``'));
 }
 
 /** `INSERT … FORMAT X` without data: a server inserts nothing and answers 200 (clickhouse-js can stream an empty body). */

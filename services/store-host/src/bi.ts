@@ -112,6 +112,8 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 export class BiListener {
   readonly engine: Engine;
+  /** answers sent by kind of compression (read by the tests and the docs' claims) */
+  readonly stats = { compressedBlocks: 0, httpEncoded: 0, plain: 0 };
   private server: Server | null = null;
   private readonly log: Logger;
 
@@ -234,13 +236,16 @@ export class BiListener {
   private send(res: ServerResponse, status: number, headers: Record<string, string>, body: Uint8Array, compress: boolean, encoding: string | undefined): void {
     let out: Uint8Array = body;
     const h = { ...headers };
-    if (compress) out = compressBlocks(body);
-    else if (encoding) {
+    if (compress) {
+      out = compressBlocks(body);
+      this.stats.compressedBlocks++;
+    } else if (encoding) {
+      this.stats.httpEncoded++;
       const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       out = encoding === 'gzip' ? gzipSync(b, { level: 3 }) : encoding === 'br' ? brotliCompressSync(b) : deflateSync(b, { level: 3 });
       h['Content-Encoding'] = encoding;
       h.Vary = 'Accept-Encoding';
-    }
+    } else this.stats.plain++;
     h['Content-Length'] = String(out.byteLength);
     res.writeHead(status, h);
     res.end(out);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { commonEnvSchema, parseEnv } from '@switchboard/service-kit';
 import { biUserName, biUserStatements, dropBiUserStatements } from '@switchboard/warehouse';
 
-export const biUserEnvSchema = commonEnvSchema.pick({ CLICKHOUSE_USER: true, CLICKHOUSE_PASSWORD: true, CLICKHOUSE_DATABASE: true }).extend({
+const biUserEnvSchema = commonEnvSchema.pick({ CLICKHOUSE_USER: true, CLICKHOUSE_PASSWORD: true, CLICKHOUSE_DATABASE: true }).extend({
   CLICKHOUSE_URL: z.string().url().describe('the ClickHouse server the BI user is created on (the embedded store has no users: npm start serves BI itself)'),
 });
 let env: z.infer<typeof biUserEnvSchema>;

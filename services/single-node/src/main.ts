@@ -4,14 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseEnv } from '@switchboard/service-kit';
-import { biEnvSchema, refineBiEnv } from '@switchboard/store-host';
+import { refineBiEnv } from '@switchboard/store-host';
 import { createSimulator } from '@switchboard/simulator';
 import { httpSink } from '@switchboard/simulator/sinks';
 import { nodeExtrasEnvSchema } from './env';
 import { renderLiveTable } from './live-table';
-import { createNodeBi, singleNodeEnvSchema, startSingleNode } from './node';
+import { createNodeBi, singleNodeBiEnvSchema, startSingleNode } from './node';
 
-const env = parseEnv(singleNodeEnvSchema.extend({ ...nodeExtrasEnvSchema.shape, ...biEnvSchema.shape }).superRefine(refineBiEnv));
+const env = parseEnv(singleNodeBiEnvSchema.extend(nodeExtrasEnvSchema.shape).superRefine(refineBiEnv));
 const live = env.LIVE_TABLE === '1';
 // With the live table on, the terminal shows the table and the JSON logs go to a file.
 const logFile = join(env.SWITCHBOARD_STATE, 'logs', 'single-node.log');

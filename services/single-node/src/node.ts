@@ -6,12 +6,14 @@ import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest
 import { createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
-import { BiListener, biConfig, type BiConfig, type BiEnv } from '@switchboard/store-host';
+import { BiListener, biConfig, biEnvSchema, type BiConfig, type BiEnv } from '@switchboard/store-host';
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
 import type { z } from 'zod';
 
 export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
+/** The node's variables with its BI listener's (docs/bi.md); main.ts adds its extras and refineBiEnv. */
+export const singleNodeBiEnvSchema = singleNodeEnvSchema.extend(biEnvSchema.shape);
 
 export interface SingleNode {
   http: HttpServer;

@@ -8,8 +8,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { biEnvSchema, compressBlocks } from '@switchboard/store-host';
-import { createNodeBi, singleNodeEnvSchema, startSingleNode, type NodeBi, type SingleNode } from '../src/node';
+import { createNodeBi, singleNodeBiEnvSchema, startSingleNode, type NodeBi, type SingleNode } from '../src/node';
 
 // BI tools on the embedded store (docs/bi.md): `npm start`'s read-only ClickHouse HTTP listener,
 // queried by the official ClickHouse JDBC driver (the one Metabase and DBeaver ship, on its
@@ -45,10 +44,15 @@ function ensureJdbcJars(): void {
 }
 
 /** Runs BiQuery.java with the driver: rows per query, or the driver's error. */
-async function jdbc(password: string, ...sql: string[]): Promise<{ driver: string; results: Array<{ columns: string[]; rows: string[][] } | { error: string }>; connectError?: string }> {
+async function jdbc(password: string, ...sql: string[]): ReturnType<typeof jdbcWith> {
+  return jdbcWith({}, password, ...sql);
+}
+
+async function jdbcWith(options: Record<string, string>, password: string, ...sql: string[]): Promise<{ driver: string; results: Array<{ columns: string[]; rows: string[][] } | { error: string }>; connectError?: string }> {
   const url = `jdbc:clickhouse://${bi.listener.url.replace('http://', '')}/default`;
-  const { stdout } = await exec('java', ['-Duser.timezone=UTC', '-cp', `${jars}/*`, join(here, 'BiQuery.java'), url, bi.config.user, password, ...sql], { timeout: 120_000 });
-  const out: Awaited<ReturnType<typeof jdbc>> = { driver: '', results: [] };
+  const env = { ...process.env, BI_JDBC_OPTIONS: Object.entries(options).map(([k, v]) => `${k}=${v}`).join(',') };
+  const { stdout } = await exec('java', ['-Duser.timezone=UTC', '-cp', `${jars}/*`, join(here, 'BiQuery.java'), url, bi.config.user, password, ...sql], { timeout: 120_000, env });
+  const out: { driver: string; results: Array<{ columns: string[]; rows: string[][] } | { error: string }>; connectError?: string } = { driver: '', results: [] };
   for (const line of stdout.split('\n').filter(Boolean)) {
     const [kind, ...rest] = line.split('\t');
     if (kind === 'driver') out.driver = rest.join(' ');
@@ -85,7 +89,7 @@ ORDER BY t, queue_id`;
 
 beforeAll(async () => {
   ensureJdbcJars();
-  const env = singleNodeEnvSchema.extend(biEnvSchema.shape).parse({
+  const env = singleNodeBiEnvSchema.parse({
     KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `bi-${run}-`, KAFKA_EVENT_PARTITIONS: '1',
     AGGREGATOR_GROUP_ID: `bi-${run}`, ALERTER_GROUP_ID: `bi-alerter-${run}`, AGGREGATOR_FLUSH_MS: '100', PORT: '0', SWITCHBOARD_STATE: state,
     BI_PORT: '0', BI_MAX_EXECUTION_TIME_S: '2',
@@ -191,10 +195,9 @@ describe('BI listener of npm start (ClickHouse HTTP, read-only)', () => {
     }
   });
 
-  it('takes a request body in compressed blocks (decompress=1) and gzip answers (enable_http_compression=1)', async () => {
+  it('accepts sessions and serves gzip (enable_http_compression=1), nothing for zstd alone', async () => {
     const auth = { 'x-clickhouse-user': bi.config.user, 'x-clickhouse-key': bi.config.password };
-    const sql = compressBlocks(Buffer.from(`SELECT sum(offered) FROM kpi_15m WHERE tenant_id = '${tenant}'`));
-    const r = await fetch(`${bi.listener.url}/?decompress=1&session_id=s-${run}&session_check=0&session_timeout=60`, { method: 'POST', body: sql, headers: auth });
+    const r = await fetch(`${bi.listener.url}/?session_id=s-${run}&session_check=0&session_timeout=60`, { method: 'POST', body: 'SELECT 13', headers: auth });
     expect(await r.text()).toBe('13\n');
     const g = await fetch(`${bi.listener.url}/?enable_http_compression=1&query=${encodeURIComponent('SELECT 1')}`, { headers: { ...auth, 'accept-encoding': 'gzip' } });
     expect(g.headers.get('content-encoding')).toBe('gzip');
@@ -232,7 +235,7 @@ describe('BI listener of npm start (ClickHouse HTTP, read-only)', () => {
 
   it('is off with BI_ENABLED=0 and when the store is a ClickHouse server', () => {
     const base = { KAFKA_BROKERS: 'x:1', SWITCHBOARD_STATE: state };
-    const schema = singleNodeEnvSchema.extend(biEnvSchema.shape);
+    const schema = singleNodeBiEnvSchema;
     expect(createNodeBi(schema.parse({ ...base, BI_ENABLED: '0' }), log)).toBeNull();
     expect(createNodeBi(schema.parse({ ...base, CLICKHOUSE_URL: 'http://127.0.0.1:8123' }), log)).toBeNull();
   });

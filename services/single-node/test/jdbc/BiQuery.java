@@ -1,7 +1,7 @@
 // Run by services/single-node/test/bi.int.test.ts with the official ClickHouse JDBC driver on the
 // classpath: connects with the driver's defaults (compression of the server's answer included),
 // runs each SQL argument and prints its rows tab-separated after a header line, or the error.
-//   java -cp clickhouse-jdbc-<v>-all.jar BiQuery.java <jdbc-url> <user> <password> <sql>…
+//   java -cp '<jars>/*' BiQuery.java <jdbc-url> <user> <password> <sql>…   (BI_JDBC_OPTIONS: extra driver options)
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,6 +17,9 @@ public class BiQuery {
     Properties props = new Properties();
     props.setProperty("user", args[1]);
     props.setProperty("password", args[2]);
+    // driver options beyond its defaults, "name=value,name=value" (the test turns on request compression with it)
+    String extra = System.getenv("BI_JDBC_OPTIONS");
+    if (extra != null && !extra.isEmpty()) for (String kv : extra.split(",")) props.setProperty(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     try (Connection c = DriverManager.getConnection(args[0], props)) {
       System.out.println("driver\t" + c.getMetaData().getDriverName() + "\t" + c.getMetaData().getDriverVersion());
       System.out.println("server\t" + c.getMetaData().getDatabaseProductVersion());

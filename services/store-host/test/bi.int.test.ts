@@ -32,7 +32,7 @@ describe('BI listener: compressed blocks', () => {
 
   it('refuses a body whose checksum does not match, and a result over max_result_bytes', async () => {
     const body = compressBlocks(Buffer.from('SELECT 1'));
-    body[0] ^= 1;
+    body[0] = body[0]! ^ 1;
     const r = await fetch(`${listener.url}/?decompress=1`, { method: 'POST', body, headers: auth });
     expect(r.status).toBe(500);
     expect(r.headers.get('x-clickhouse-exception-code')).toBe('40');

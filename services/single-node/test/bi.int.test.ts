@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,8 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@switchboard/service-kit';
+// Grafana's macro expansion and variable interpolation as the ClickHouse plugin does them (the Grafana dashboards' own test uses it)
+import { expandMacros, interpolate, type VariableValue } from '../../../test/grafana-sql';
 import { createNodeBi, singleNodeBiEnvSchema, startSingleNode, type NodeBi, type SingleNode } from '../src/node';
 
 // BI tools on the embedded store (docs/bi.md): `npm start`'s read-only ClickHouse HTTP listener,
@@ -70,7 +72,7 @@ const at = Math.floor((Date.now() - 5 * 60_000) / 60_000) * 60_000;
 const QUEUES = { billing: { offered: 7, answered: 5 }, support: { offered: 4, answered: 4 }, sales: { offered: 2, answered: 0 } };
 const events = Object.entries(QUEUES).flatMap(([queue, n]) => [
   ...Array.from({ length: n.offered }, (_, i) => ({ event_id: `${run}-${queue}-q${i}`, contact_id: `${run}-${queue}-${i}`, type: 'queued', occurred_at: at, channel: 'voice', direction: 'inbound', queue_id: queue })),
-  ...Array.from({ length: n.answered }, (_, i) => ({ event_id: `${run}-${queue}-a${i}`, contact_id: `${run}-${queue}-${i}`, type: 'answered', occurred_at: at, channel: 'voice', direction: 'inbound', queue_id: queue, agent_id: 'a1', wait_ms: i % 2 ? 30_000 : 4_000 })),
+  ...Array.from({ length: n.answered }, (_, i) => ({ event_id: `${run}-${queue}-a${i}`, contact_id: `${run}-${queue}-${i}`, type: 'answered', occurred_at: at, channel: 'voice', direction: 'inbound', queue_id: queue, agent_id: 'a1', team_id: 't1', wait_ms: i % 2 ? 30_000 : 4_000 })),
 ]);
 
 interface Point { ts: string; offered: number; answered: number; service_level: number | null }
@@ -231,6 +233,33 @@ describe('BI listener of npm start (ClickHouse HTTP, read-only)', () => {
     // the store is untouched
     const count = await (await ch.query({ query: `SELECT sum(offered) AS n FROM kpi_15m WHERE tenant_id = '${tenant}'`, format: 'JSONEachRow' })).json<{ n: string }>();
     expect(count.map((r) => Number(r.n))).toEqual([13]);
+  });
+
+  it('runs every panel and variable of the provisioned Grafana dashboards (deploy/grafana), macros expanded', async () => {
+    const dir = join(REPO_ROOT, 'deploy', 'grafana', 'dashboards');
+    interface Target { rawSql: string }
+    interface Panel { title: string; targets?: Target[]; panels?: Panel[] }
+    const range = { from: at - 86_400_000, to: at + 3_600_000, intervalMs: 900_000 };
+    let statements = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const board = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { panels: Panel[]; templating: { list: Array<{ name: string; query: string; multi: boolean }> } };
+      const values: Record<string, VariableValue> = {};
+      for (const v of board.templating.list) {
+        const rows = await (await ch.query({ query: expandMacros(interpolate(v.query, values), range), format: 'JSONEachRow' })).json<Record<string, unknown>>();
+        const options = rows.map((r) => String(Object.values(r)[0]));
+        values[v.name] = v.name === 'tenant' ? tenant : v.multi ? options : options[0] ?? '';
+        statements++;
+      }
+      for (const panel of board.panels.flatMap((p) => [p, ...(p.panels ?? [])])) {
+        for (const t of panel.targets ?? []) {
+          const sql = expandMacros(interpolate(t.rawSql, values), range);
+          await expect(ch.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json()), `${file}: ${panel.title}`).resolves.toBeInstanceOf(Array);
+          statements++;
+        }
+      }
+      if (file.startsWith('queue')) expect(values.queue).toEqual(['billing', 'sales', 'support']);
+    }
+    expect(statements).toBeGreaterThan(10);
   });
 
   it('is off with BI_ENABLED=0 and when the store is a ClickHouse server', () => {

@@ -25,6 +25,7 @@ import { queryEnvSchema } from '../services/query/src/config';
 import { nodeExtrasEnvSchema } from '../services/single-node/src/env';
 import { simulatorEnvSchema } from '../services/simulator/src/env';
 import { storeHostEnvSchema } from '../services/store-host/src/config';
+import { biEnvSchema } from '../services/store-host/src/bi';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -174,6 +175,7 @@ export const ENV_SECTIONS: EnvSection[] = [
   { title: 'Query', source: 'queryEnvSchema, services/query/src/config.ts', schema: queryEnvSchema },
   { title: 'Alerter', source: 'alerterEnvSchema, services/alerter/src/config.ts', schema: alerterEnvSchema },
   { title: 'Single node (`npm start`), beyond the services it runs', source: 'nodeExtrasEnvSchema, services/single-node/src/env.ts', schema: nodeExtrasEnvSchema },
+  { title: 'BI listener of the single node (ClickHouse HTTP for BI tools, docs/bi.md)', source: 'biEnvSchema, services/store-host/src/bi.ts', schema: biEnvSchema },
   { title: 'Store host (`npm run store-host`), its only variables', source: 'storeHostEnvSchema, services/store-host/src/config.ts', schema: storeHostEnvSchema },
   { title: 'Standalone simulator, beside the common ones', source: 'simulatorEnvSchema, services/simulator/src/env.ts', schema: simulatorEnvSchema },
 ];

@@ -8,6 +8,7 @@
 export { openStore, storeTargetFromEnv, type Store, type StoreTarget } from './client';
 export { StoreComponent } from './component';
 export { loadMigrations, migrate, type Migration } from './migrate';
+export { BI_VIEWS, BI_VIEW_SOURCES, biUserName, biUserStatements, dropBiUserStatements, type BiUserSpec } from './bi-users';
 
 // writing
 export { InsertStats, RowBinary, tokenedInsert, tsvMap, tsvString, tsvTime64, type TokenedInsert } from './insert';

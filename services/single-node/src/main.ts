@@ -4,13 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseEnv } from '@switchboard/service-kit';
+import { refineBiEnv } from '@switchboard/store-host';
 import { createSimulator } from '@switchboard/simulator';
 import { httpSink } from '@switchboard/simulator/sinks';
 import { nodeExtrasEnvSchema } from './env';
 import { renderLiveTable } from './live-table';
-import { singleNodeEnvSchema, startSingleNode } from './node';
+import { createNodeBi, singleNodeBiEnvSchema, startSingleNode } from './node';
 
-const env = parseEnv(singleNodeEnvSchema.extend(nodeExtrasEnvSchema.shape));
+const env = parseEnv(singleNodeBiEnvSchema.extend(nodeExtrasEnvSchema.shape).superRefine(refineBiEnv));
 const live = env.LIVE_TABLE === '1';
 // With the live table on, the terminal shows the table and the JSON logs go to a file.
 const logFile = join(env.SWITCHBOARD_STATE, 'logs', 'single-node.log');
@@ -24,7 +25,8 @@ let shutdown: (signal: string) => Promise<void> = async () => process.exit(143);
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-const node = await startSingleNode(env, log);
+const bi = createNodeBi(env, log);
+const node = await startSingleNode(env, log, bi ? [bi.component] : []);
 const url = node.http.url;
 const extras: (() => Promise<void>)[] = [];
 if (env.SIMULATOR_EPS > 0) {
@@ -50,6 +52,7 @@ const banner = [
   `  ingest     POST ${url}/v1/events (JSON array or NDJSON)`,
   `  alerts     ${url}/v1/alert-rules  ${url}/v1/alerts${env.ALERT_RULES_FILE ? `  (rules file ${env.ALERT_RULES_FILE})` : ''}`,
   `  health     ${url}/healthz  ${url}/readyz  ${url}/metrics`,
+  bi ? `  ClickHouse (BI) ${bi.listener.url}  user ${bi.config.user}  password ${bi.config.passwordFile ? `${bi.config.password}  (generated, kept in ${bi.config.passwordFile})` : '(BI_PASSWORD)'}  read-only; docs/bi.md` : '',
   env.SIMULATOR_EPS > 0 ? `  simulator  ${env.SIMULATOR_EPS} events/s into ingest` : '  simulator  off',
   live ? `  logs       ${logFile}` : '',
 ].filter(Boolean).join('\n');

@@ -6,11 +6,14 @@ import { createIngest, ingestConfig, ingestEnvSchema } from '@switchboard/ingest
 import { createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@switchboard/kafka';
 import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
+import { BiListener, biConfig, biEnvSchema, type BiConfig, type BiEnv } from '@switchboard/store-host';
 import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
 import type { z } from 'zod';
 
 export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
+/** The node's variables with its BI listener's (docs/bi.md); main.ts adds its extras and refineBiEnv. */
+export const singleNodeBiEnvSchema = singleNodeEnvSchema.extend(biEnvSchema.shape);
 
 export interface SingleNode {
   http: HttpServer;
@@ -55,4 +58,24 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
     ...extra,
   ]);
   return { http, store: storeComponent.store, aggregator, alerter, metrics, lifecycle, stop: () => lifecycle.stop() };
+}
+
+export interface NodeBi {
+  listener: BiListener;
+  config: BiConfig;
+  component: Component;
+}
+
+/**
+ * The read-only ClickHouse HTTP listener for BI tools over the node's own embedded store
+ * (docs/bi.md), or null: turned off, or the store is a ClickHouse server (BI tools connect to
+ * that server, with the per-tenant users of `npm run bi-user`). Started after the node (pass
+ * `component` as an extra), so BI statements never hold up the pipeline's start.
+ */
+export function createNodeBi(env: SingleNodeEnv & BiEnv, log: Logger): NodeBi | null {
+  const target = storeTargetFromEnv(env, env.SWITCHBOARD_STATE);
+  if (env.BI_ENABLED !== '1' || target.kind !== 'embedded') return null;
+  const config = biConfig(env, env.SWITCHBOARD_STATE, target.path);
+  const listener = new BiListener(config, log);
+  return { listener, config, component: { name: 'bi', start: () => listener.start(), stop: () => listener.stop() } };
 }

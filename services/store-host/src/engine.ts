@@ -23,6 +23,8 @@ export interface Statement {
   format: string;
   /** GET requests run with readonly = 2, as on a server */
   readonly: boolean;
+  /** settings the listener imposes, applied after the client's so they win (the BI listener's limits and readonly = 1) */
+  enforced?: Array<[string, string]>;
 }
 
 export interface Outcome {
@@ -140,7 +142,7 @@ export class Engine {
       try {
         const c = session.connection;
         if (st.database) await native.QueryAsyncConnection(c, `USE ${quoteIdentifier(st.database)}`, 'TabSeparated');
-        const settings = st.readonly ? [...st.settings, ['readonly', '2'] as [string, string]] : st.settings;
+        const settings = [...st.settings, ...(st.readonly ? [['readonly', '2'] as [string, string]] : []), ...(st.enforced ?? [])];
         for (const [k] of settings) if (!SETTING_NAME.test(k)) throw clickHouseError(BAD_ARGUMENTS, `invalid setting name ${JSON.stringify(k)}`);
         if (settings.length) await native.QueryAsyncConnection(c, `SET ${settings.map(([k, v]) => `${k} = ${quoteString(v)}`).join(', ')}`, 'TabSeparated');
         const bound = Object.keys(st.params).length > 0;

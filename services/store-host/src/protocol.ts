@@ -37,12 +37,33 @@ const REFUSED: Record<string, string> = {
   quota_key: 'quotas',
 };
 
+/**
+ * How a listener reads requests. The store host (the default) is the transport of our own
+ * services and refuses what it does not do; the BI listener serves clients no one here wrote,
+ * which send sessions and ask for compression by default.
+ */
+export interface RequestOptions {
+  /** `session_id`, `session_timeout`, `session_check` accepted and without effect (every statement is read-only and complete in itself) */
+  ignoreSessions?: boolean;
+  /** the listener handles `compress`, `decompress`, `enable_http_compression` and `http_zlib_compression_level` itself */
+  compression?: boolean;
+  /** why `param_<name>` values are refused, when they are */
+  refuseParams?: string;
+  /** the listener's name in errors */
+  name?: string;
+}
+
+/** URL parameters of the HTTP handler itself on a server, never settings */
+const HANDLER_ONLY = ['client_protocol_version'];
+
 export interface ParsedRequest {
   statement: Statement;
   queryId: string;
 }
 
 export interface Credentials {
+  /** the listener's name in errors (ClickHouse names the server) */
+  name?: string;
   user: string;
   password: string;
 }
@@ -58,7 +79,7 @@ export function authenticate(url: URL, headers: IncomingHttpHeaders, expected: C
     user ??= i < 0 ? decoded : decoded.slice(0, i);
     password ??= i < 0 ? '' : decoded.slice(i + 1);
   } else if (auth) {
-    throw clickHouseError(NOT_IMPLEMENTED, 'store host: only Basic authorization is supported');
+    throw clickHouseError(NOT_IMPLEMENTED, `${expected.name ?? 'store host'}: only Basic authorization is supported`);
   }
   const same = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
   const userOk = same(user ?? 'default', expected.user);
@@ -69,13 +90,19 @@ export function authenticate(url: URL, headers: IncomingHttpHeaders, expected: C
 }
 
 /** Builds the statement of a GET or POST to `/` (the body already read and decoded). */
-export function parseRequest(method: string, url: URL, headers: IncomingHttpHeaders, body: Buffer): ParsedRequest {
+export function parseRequest(method: string, url: URL, headers: IncomingHttpHeaders, body: Buffer, options: RequestOptions = {}): ParsedRequest {
   const params: Record<string, string> = {};
   const settings: Array<[string, string]> = [];
+  const skip = new Set<string>([...TRANSPORT, ...NO_EFFECT]);
+  if (options.ignoreSessions) for (const k of ['session_id', 'session_timeout', 'session_check']) skip.add(k);
+  if (options.compression) for (const k of ['compress', 'decompress', 'enable_http_compression', 'http_zlib_compression_level', ...HANDLER_ONLY]) skip.add(k);
   for (const [k, v] of url.searchParams) {
-    if (k.startsWith('param_')) params[k.slice(6)] = v;
+    if (k.startsWith('param_')) {
+      if (options.refuseParams) throw clickHouseError(NOT_IMPLEMENTED, `${options.refuseParams} (URL parameter ${k})`);
+      params[k.slice(6)] = v;
+    } else if (skip.has(k)) continue;
     else if (k in REFUSED) throw clickHouseError(NOT_IMPLEMENTED, `store host: ${REFUSED[k]} not supported (URL parameter ${k})`);
-    else if (!TRANSPORT.has(k) && !NO_EFFECT.has(k)) settings.push([k, v]);
+    else settings.push([k, v]);
   }
   if (header(headers, 'x-clickhouse-quota')) throw clickHouseError(NOT_IMPLEMENTED, `store host: ${REFUSED.quota_key} not supported (X-ClickHouse-Quota)`);
   const contentType = header(headers, 'content-type') ?? '';
@@ -96,7 +123,7 @@ export function parseRequest(method: string, url: URL, headers: IncomingHttpHead
   } else sql = `${urlQuery}\n${text.toString('utf8')}`;
   if (!sql.trim()) throw clickHouseError(SYNTAX_ERROR, 'Empty query');
   const outside = reachesOutside(sql);
-  if (outside) throw clickHouseError(ACCESS_DENIED, `store host: ${outside}(…) reads or writes outside the store (files, URLs, other servers, programs) and is not allowed here`);
+  if (outside) throw clickHouseError(ACCESS_DENIED, `${options.name ?? 'store host'}: ${outside}(…) reads or writes outside the store (files, URLs, other servers, programs) and is not allowed here`);
 
   return {
     queryId: url.searchParams.get('query_id') || randomUUID(),
@@ -125,16 +152,23 @@ const OUTSIDE = new Set([
   'hudi', 'hudicluster', 'paimon', 'arrowflight', 'ytsaurus', 'fuzzquery', 'hive', 'dictionary',
 ]);
 
+/** The SQL with string literals emptied and comments removed: what is left is code. */
+const codeOf = (sql: string) => sql
+  .replace(/'(?:[^'\\]|\\.|'')*'/gs, "''")
+  .replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+
 /** The first function of OUTSIDE the SQL calls (names compared case-insensitively, quoted or not; string literals and comments skipped), or undefined. */
 export function reachesOutside(sql: string): string | undefined {
-  const code = sql
-    .replace(/'(?:[^'\\]|\\.|'')*'/gs, "''")
-    .replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/[`"]/g, '');
+  const code = codeOf(sql).replace(/[`"]/g, '');
   for (const m of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
     if (OUTSIDE.has(m[1]!.toLowerCase())) return m[1];
   }
   return undefined;
+}
+
+/** More than one statement (`SELECT 1; DROP …`): the engine would run them all, a server refuses them. */
+export function isMultiStatement(sql: string): boolean {
+  return /;\s*\S/.test(codeOf(sql).replace(/`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/g, '``'));
 }
 
 /** `INSERT … FORMAT X` without data: a server inserts nothing and answers 200 (clickhouse-js can stream an empty body). */

@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BI_VIEWS, BI_VIEW_SOURCES, biUserStatements, dropBiUserStatements, migrate, openStore, type Store } from '../src';
 
 // Per-tenant BI users for server mode (docs/bi.md, "Server mode"). The embedded engine has no
 // user management (it refuses CREATE USER and CREATE ROW POLICY for lack of grants), so here
 // the statements are checked by its parser, and the objects they cover are held to what the
-// migrated views really read. With CLICKHOUSE_URL (and an admin CLICKHOUSE_USER/PASSWORD) the
-// last test runs them on that server and logs in as the user.
+// migrated views really read. Whether a server then shows the user its tenant only is not
+// tested here (no ClickHouse server runs on this machine): docs/bi.md says so.
 
 let store: Store;
 let dir: string;
@@ -59,21 +58,5 @@ describe('per-tenant BI users (server mode)', () => {
       const cols = await (await store.client.query({ query: `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${name}' AND name = 'tenant_id'`, format: 'JSONEachRow' })).json();
       expect(cols, name).toHaveLength(1);
     }
-  });
-
-  // Only where a server is given: here there is none (the embedded engine has no users).
-  it.runIf(process.env.CLICKHOUSE_URL)('on a ClickHouse server: the user sees its tenant only and cannot write', async () => {
-    const admin = createClient({ url: process.env.CLICKHOUSE_URL, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD, database: process.env.CLICKHOUSE_DATABASE });
-    const database = process.env.CLICKHOUSE_DATABASE ?? 'default';
-    const password = randomBytes(18).toString('base64url');
-    for (const query of biUserStatements({ tenant: 'acme', password, database })) await admin.command({ query });
-    const user = createClient({ url: process.env.CLICKHOUSE_URL, username: 'bi_acme', password, database });
-    const seen = await (await user.query({ query: 'SELECT DISTINCT tenant_id FROM kpi_1h', format: 'JSONEachRow' })).json<{ tenant_id: string }>();
-    expect(seen.every((r) => r.tenant_id === 'acme')).toBe(true);
-    await expect(user.command({ query: 'DROP TABLE kpi_agg_1m' })).rejects.toThrow();
-    await expect(user.query({ query: "SELECT * FROM url('http://127.0.0.1:9/', CSV, 'a String')" })).rejects.toThrow();
-    for (const query of dropBiUserStatements({ tenant: 'acme', database })) await admin.command({ query });
-    await user.close();
-    await admin.close();
   });
 });

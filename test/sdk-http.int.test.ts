@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { readMessages } from '@switchboard/testkit';
 import { ContactEventCodec } from '@switchboard/events';
 import { createIngest } from '@switchboard/ingest';
 import { createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
@@ -37,18 +38,6 @@ async function startIngest(kafka: Kafka, topics: Topics): Promise<{ url: string;
   };
 }
 
-async function readTopic(kafka: Kafka, topic: string, n: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `sdk-http-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  const out: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
-  const deadline = Date.now() + 30_000;
-  while (out.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await consumer.disconnect();
-  return out;
-}
-
 let kafka: Kafka;
 let ready: { url: string; stop(): Promise<void> };
 const topics = topicNames(`t-sdkhttp-${randomUUID().slice(0, 8)}-`);
@@ -65,7 +54,7 @@ describe('HttpEventClient against the real ingest service', () => {
     const client = new HttpEventClient({ url: ready.url, apiKey: API_KEY });
     const r = await client.send(events(300, 'h'));
     expect(r).toEqual({ accepted: 300, rejected: 0, attempts: 1 });
-    const got = await readTopic(kafka, topics.events, 300);
+    const got = await readMessages(kafka, topics.events, 300);
     const codec = new ContactEventCodec();
     const decoded = got.map((m) => codec.decode(m.value!));
     expect(decoded).toHaveLength(300);
@@ -105,7 +94,7 @@ describe('HttpEventClient against the real ingest service', () => {
       expect(retries[0]).toMatchObject({ attempt: 1, status: 503 });
       expect(r).toMatchObject({ accepted: 20, rejected: 0 });
       expect(r.attempts).toBeGreaterThanOrEqual(2);
-      expect((await readTopic(kafka, late.events, 20)).length).toBe(20);
+      expect((await readMessages(kafka, late.events, 20)).length).toBe(20);
     } finally {
       await server.stop();
     }

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import avro from 'avsc';
-import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { readMessages } from '@switchboard/testkit';
 import { CONTENT_TYPES, ContactEventCodec, SchemaRegistryClient, makeEvent, type ContactEvent } from '@switchboard/events';
 import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
@@ -37,18 +38,6 @@ let kafka: Kafka;
 const ev = (i: number, extra: Record<string, unknown> = {}) => ({
   event_id: `sr-${run}-${i}`, contact_id: `c${i % 7}`, type: 'queued', occurred_at: now - 60_000 + i, channel: 'voice', direction: 'inbound', queue_id: 'q', ...extra,
 });
-
-async function read(topic: string, n: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `sr-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  const out: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
-  const deadline = Date.now() + 30_000;
-  while (out.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await consumer.disconnect();
-  return out;
-}
 
 async function offered(): Promise<number> {
   const r = await fetch(`${node.http.url}/v1/kpis?metrics=offered&granularity=1d&from=${from}&to=${to}`, { headers: { 'x-tenant-id': tenant } });
@@ -99,7 +88,7 @@ describe('with SCHEMA_REGISTRY_URL (a real registry)', () => {
     const r = await fetch(`${node.http.url}/v1/events`, { method: 'POST', body: JSON.stringify(Array.from({ length: 30 }, (_, i) => ev(i))), headers: { 'content-type': 'application/json', 'x-tenant-id': tenant } });
     expect(r.status).toBe(202);
     const latest = (await (await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`)).json()) as { id: number; schema: string };
-    const records = await read(topic, 30);
+    const records = await readMessages(kafka, topic, 30);
     expect(records).toHaveLength(30);
     for (const m of records) {
       expect(m.value![0]).toBe(0);
@@ -145,7 +134,7 @@ describe('with SCHEMA_REGISTRY_URL (a real registry)', () => {
     let n = 0;
     while (Date.now() < deadline && (n = await offered()) < 60) await new Promise((r) => setTimeout(r, 250));
     expect(n).toBe(60);
-    const letters = await read(dlq, 1);
+    const letters = await readMessages(kafka, dlq, 1);
     expect(letters).toHaveLength(1);
     expect(letters[0]!.headers?.['dlq.reason']?.toString()).toMatch(/^undecodable: schema id 1999999999 is not in the schema registry/);
     expect(letters[0]!.headers?.['content-type']?.toString()).toBe(CONTENT_TYPES.confluent);

@@ -1,4 +1,5 @@
 import type { ContactEvent } from '@switchboard/events';
+import type { Calendar } from './calendar';
 import { MAX_THRESHOLD_S } from './options';
 
 /**
@@ -166,6 +167,36 @@ const STATE_COLUMN = {
   available: 'state_available_ms',
   away: 'state_away_ms',
 } as const satisfies Partial<Record<NonNullable<ContactEvent['agent_state']>, ScalarName>>;
+
+/** An SLA policy's target for one clock: a duration, in business time (the queue's calendar) or calendar time. */
+export interface SlaTarget {
+  ms: number;
+  business: boolean;
+}
+/** The targets that apply to one event (the first matching policy's, for the event's priority). */
+export interface SlaTargets {
+  first_reply?: SlaTarget;
+  next_reply?: SlaTarget;
+  resolution?: SlaTarget;
+}
+
+/**
+ * What a fold needs beyond the event: the tenant's business configuration (docs/business-hours.md).
+ * An implementation answers with the configuration in force at the event's occurred_at (calendar
+ * and policy versions), so a later change never rewrites what an event was measured with.
+ */
+export interface FoldContext {
+  /** the calendar the queue is judged by (the tenant's default when the queue maps to none); undefined: 24/7 */
+  calendarFor(tenantId: string, queueId: string | null, at: number): Calendar | undefined;
+  /** the targets of the first SLA policy matching the event (channel, queue, priority); undefined: none applies */
+  slaTargetsFor(e: ContactEvent): SlaTargets | undefined;
+}
+
+/** No calendars, no SLA policies: every queue open 24/7, nothing measured against a policy. */
+export const NO_BUSINESS_CONFIG: FoldContext = {
+  calendarFor: () => undefined,
+  slaTargetsFor: () => undefined,
+};
 
 /**
  * Adds one event's contributions to a row's measures. Each event type feeds the KPIs of the

@@ -30,7 +30,11 @@ export {
   feedsAggregates,
   foldEvent,
   mergeMeasures,
+  NO_BUSINESS_CONFIG,
   type AggregateKind,
+  type FoldContext,
+  type SlaTarget,
+  type SlaTargets,
   type AggregateName,
   type Measures,
 } from './aggregates';

@@ -181,6 +181,26 @@ export const MEASURE_SQL = {
   staffed_ms_by_team: bump('team_id', `${t('agent_state_changed')} AND previous_agent_state NOT IN ('', 'offline') AND ${has('previous_state_ms')}`, int('previous_state_ms')),
   first_response_log: bump(durationBucket(int('response_ms')), firstResponse),
   resolution_log: bump(durationBucket(int('resolution_ms')), resolution),
+  // Business time and SLA policies: the peer runs with no calendar and no policy, like the
+  // aggregator in this bench (foldEvent with NO_BUSINESS_CONFIG): business time is calendar
+  // time, every contact is queued in hours, nothing is measured against a policy.
+  first_response_bh_ms: sumOf(int('response_ms'), firstResponse),
+  first_response_bh_log: bump(durationBucket(int('response_ms')), firstResponse),
+  response_bh_ms: sumOf(int('response_ms'), response),
+  resolution_bh_ms: sumOf(int('resolution_ms'), resolution),
+  resolution_bh_log: bump(durationBucket(int('resolution_ms')), resolution),
+  in_hours_queued: count(t('queued')),
+  in_hours_answered: count(t('answered')),
+  in_hours_answered_wait_ceil_s: bump(ceilS('wait_ms'), t('answered')),
+  in_hours_abandoned_all: count(t('abandoned')),
+  in_hours_abandoned_wait_ceil_s: bump(ceilS('wait_ms'), t('abandoned')),
+  in_hours_abandoned_wait_floor_s: bump(floorS('wait_ms'), t('abandoned')),
+  sla_first_reply_n: 'toUInt64(0)',
+  sla_first_reply_met: 'toUInt64(0)',
+  sla_next_reply_n: 'toUInt64(0)',
+  sla_next_reply_met: 'toUInt64(0)',
+  sla_resolution_n: 'toUInt64(0)',
+  sla_resolution_met: 'toUInt64(0)',
 } as const satisfies Record<AggregateName, string>;
 
 const MERGE: Record<AggregateKind, string> = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap', keymap: 'sumMap' };

@@ -1,5 +1,5 @@
 import type { ContactEvent } from '@switchboard/events';
-import type { Calendar } from './calendar';
+import { businessMs, isOpenAt, type Calendar } from './calendar';
 import { MAX_THRESHOLD_S } from './options';
 
 /**
@@ -88,6 +88,24 @@ export const AGGREGATE_COLUMNS = [
   // 0007: log-scale duration histograms (keys from durationBucket) for frt and art percentiles
   { name: 'first_response_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(response_ms)' },
   { name: 'resolution_log', kind: 'waitmap', doc: 'resolved (with resolution_ms) by durationBucket(resolution_ms)' },
+  // 0015: business time (the queue's calendar) and SLA policies (docs/business-hours.md, docs/sla.md)
+  { name: 'first_response_bh_ms', kind: 'sum', doc: 'Σ business_ms of the response of first-response agent messages' },
+  { name: 'first_response_bh_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(business ms of the response)' },
+  { name: 'response_bh_ms', kind: 'sum', doc: 'Σ business_ms of the response of agent messages carrying response_ms' },
+  { name: 'resolution_bh_ms', kind: 'sum', doc: 'Σ business_ms of resolution_ms of resolved' },
+  { name: 'resolution_bh_log', kind: 'waitmap', doc: 'resolved (with resolution_ms) by durationBucket(business ms of the resolution)' },
+  { name: 'in_hours_queued', kind: 'sum', doc: 'count(queued at an instant the queue is open)' },
+  { name: 'in_hours_answered', kind: 'sum', doc: 'count(answered whose queueing instant, occurred_at − wait_ms, is open)' },
+  { name: 'in_hours_answered_wait_ceil_s', kind: 'waitmap', doc: 'answered queued in hours, by ceil(wait_ms / 1000)' },
+  { name: 'in_hours_abandoned_all', kind: 'sum', doc: 'count(abandoned queued in hours), short ones included' },
+  { name: 'in_hours_abandoned_wait_ceil_s', kind: 'waitmap', doc: 'abandoned queued in hours, by ceil(wait_ms / 1000)' },
+  { name: 'in_hours_abandoned_wait_floor_s', kind: 'waitmap', doc: 'abandoned queued in hours, by floor(wait_ms / 1000)' },
+  { name: 'sla_first_reply_n', kind: 'sum', doc: 'first replies (first-response agent messages with response_ms) measured against an SLA policy' },
+  { name: 'sla_first_reply_met', kind: 'sum', doc: 'of those, within the first_reply target' },
+  { name: 'sla_next_reply_n', kind: 'sum', doc: 'later replies (agent messages with response_ms, not first) measured against an SLA policy' },
+  { name: 'sla_next_reply_met', kind: 'sum', doc: 'of those, within the next_reply target' },
+  { name: 'sla_resolution_n', kind: 'sum', doc: 'resolutions (resolved with resolution_ms) measured against an SLA policy' },
+  { name: 'sla_resolution_met', kind: 'sum', doc: 'of those, within the resolution target' },
 ] as const satisfies readonly AggregateColumn[];
 
 type Column = (typeof AGGREGATE_COLUMNS)[number];
@@ -198,11 +216,14 @@ export const NO_BUSINESS_CONFIG: FoldContext = {
   slaTargetsFor: () => undefined,
 };
 
+/** A clock met its target: its elapsed time (business or calendar, as the target says) is at most the target. */
+const withinTarget = (t: SlaTarget, calendarMs: number, businessMs: number) => (t.business ? businessMs : calendarMs) <= t.ms;
+
 /**
  * Adds one event's contributions to a row's measures. Each event type feeds the KPIs of the
  * window it completes in (the event's own occurred_at).
  */
-export function foldEvent(m: Measures, e: ContactEvent): void {
+export function foldEvent(m: Measures, e: ContactEvent, ctx: FoldContext = NO_BUSINESS_CONFIG): void {
   switch (e.type) {
     case 'contact_created':
       m.created += 1;
@@ -211,6 +232,7 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       break;
     case 'queued':
       m.queued += 1;
+      if (isOpenAt(ctx.calendarFor(e.tenant_id, e.queue_id, e.occurred_at), e.occurred_at)) m.in_hours_queued += 1;
       break;
     case 'blocked':
       m.blocked += 1;
@@ -221,6 +243,11 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       m.answered_wait_ms += w;
       bump(mapFor(m, 'answered_wait_ceil_s'), ceilSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
+      // "in hours": the contact was queued (occurred_at − wait) while its queue was open
+      if (isOpenAt(ctx.calendarFor(e.tenant_id, e.queue_id, e.occurred_at), e.occurred_at - w)) {
+        m.in_hours_answered += 1;
+        bump(mapFor(m, 'in_hours_answered_wait_ceil_s'), ceilSeconds(w));
+      }
       break;
     }
     case 'abandoned': {
@@ -229,17 +256,36 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       bump(mapFor(m, 'abandoned_wait_ceil_s'), ceilSeconds(w));
       bump(mapFor(m, 'abandoned_wait_floor_s'), floorSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
+      if (isOpenAt(ctx.calendarFor(e.tenant_id, e.queue_id, e.occurred_at), e.occurred_at - w)) {
+        m.in_hours_abandoned_all += 1;
+        bump(mapFor(m, 'in_hours_abandoned_wait_ceil_s'), ceilSeconds(w));
+        bump(mapFor(m, 'in_hours_abandoned_wait_floor_s'), floorSeconds(w));
+      }
       break;
     }
     case 'agent_message':
       m.agent_messages += 1;
       if (e.response_ms !== null) {
+        const t = e.occurred_at;
+        const calendar = ctx.calendarFor(e.tenant_id, e.queue_id, t);
+        const bh = businessMs(calendar, t - e.response_ms, t);
         m.response_n += 1;
         m.response_ms += e.response_ms;
+        m.response_bh_ms += bh;
+        const sla = ctx.slaTargetsFor(e);
         if (e.first_response === true) {
           m.first_response_n += 1;
           m.first_response_ms += e.response_ms;
           bump(mapFor(m, 'first_response_log'), durationBucket(e.response_ms));
+          m.first_response_bh_ms += bh;
+          bump(mapFor(m, 'first_response_bh_log'), durationBucket(bh));
+          if (sla?.first_reply) {
+            m.sla_first_reply_n += 1;
+            if (withinTarget(sla.first_reply, e.response_ms, bh)) m.sla_first_reply_met += 1;
+          }
+        } else if (sla?.next_reply) {
+          m.sla_next_reply_n += 1;
+          if (withinTarget(sla.next_reply, e.response_ms, bh)) m.sla_next_reply_met += 1;
         }
       }
       break;
@@ -272,9 +318,18 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
       m.resolved += 1;
       if (e.resolution_code !== null) bump(mapFor(m, 'resolved_by_topic_code'), topicCodeKey(e.topic ?? '', e.resolution_code));
       if (e.resolution_ms !== null) {
+        const t = e.occurred_at;
+        const bh = businessMs(ctx.calendarFor(e.tenant_id, e.queue_id, t), t - e.resolution_ms, t);
         m.resolution_n += 1;
         m.resolution_ms += e.resolution_ms;
         bump(mapFor(m, 'resolution_log'), durationBucket(e.resolution_ms));
+        m.resolution_bh_ms += bh;
+        bump(mapFor(m, 'resolution_bh_log'), durationBucket(bh));
+        const sla = ctx.slaTargetsFor(e);
+        if (sla?.resolution) {
+          m.sla_resolution_n += 1;
+          if (withinTarget(sla.resolution, e.resolution_ms, bh)) m.sla_resolution_met += 1;
+        }
       }
       break;
     case 'reopened':

@@ -90,12 +90,46 @@ function openOn(v: CalendarVersion, localDay: number): [string, string][] {
   return v.weekly[WEEKDAYS[weekdayOf(localDay)]!] ?? [];
 }
 
+// businessMs runs in the aggregator's fold for every reply, resolution and queued contact of a
+// queue with a calendar, and turning local times into instants costs Intl calls. A calendar's
+// sorted versions and a version's open instants per local day are worked out once and kept
+// (calendars are immutable once parsed: a changed calendar is a new object).
+const EFFECTIVE = new WeakMap<Calendar, { v: CalendarVersion; from: number }[]>();
+const DAYS = new WeakMap<CalendarVersion, Map<number, number[]>>();
+/** local days kept per version before the cache starts over (~27 years of days) */
+const MAX_CACHED_DAYS = 10_000;
+
 /** Versions sorted, each with the instant it takes effect (local midnight of effective_from in its zone). */
 function effective(c: Calendar): { v: CalendarVersion; from: number }[] {
-  return [...c.versions]
-    .sort((a, b) => a.effective_from.localeCompare(b.effective_from))
-    .map((v, i) => ({ v, from: i === 0 ? -Infinity : localToInstant(dayMs(v.effective_from), v.zone) }));
+  let out = EFFECTIVE.get(c);
+  if (!out) {
+    out = [...c.versions]
+      .sort((a, b) => a.effective_from.localeCompare(b.effective_from))
+      .map((v, i) => ({ v, from: i === 0 ? -Infinity : localToInstant(dayMs(v.effective_from), v.zone) }));
+    EFFECTIVE.set(c, out);
+  }
+  return out;
 }
+
+/** The open intervals of one local day under a version as instants: [open, close, open, close, …]. */
+function openInstants(v: CalendarVersion, localDay: number): number[] {
+  let days = DAYS.get(v);
+  if (!days) DAYS.set(v, (days = new Map()));
+  let out = days.get(localDay);
+  if (!out) {
+    out = [];
+    for (const [a, b] of openOn(v, localDay)) {
+      out.push(localToInstant(localDay + minutesOf(a) * 60_000, v.zone), localToInstant(localDay + minutesOf(b) * 60_000, v.zone));
+    }
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    days.set(localDay, out);
+  }
+  return out;
+}
+
+/** Zone offsets lie within −12 h … +14 h: the local days an instant can fall on, without asking the zone. */
+const MIN_OFFSET = -12 * 3_600_000;
+const MAX_OFFSET = 14 * 3_600_000;
 
 /**
  * The milliseconds of [start, end) inside the calendar's open intervals. Each local day's
@@ -112,15 +146,13 @@ export function businessMs(calendar: Calendar | undefined, start: number, end: n
     const lo = Math.max(start, from);
     const hi = Math.min(end, versions[i + 1]?.from ?? Infinity);
     if (!(hi > lo)) return;
-    // local days that can hold a piece of [lo, hi): from the day before lo's to the day after hi's
-    const first = Math.floor((lo + zoneOffsetMs(v.zone, lo)) / DAY) * DAY - DAY;
-    const last = Math.floor((hi + zoneOffsetMs(v.zone, hi)) / DAY) * DAY + DAY;
+    // local days that can hold a piece of [lo, hi): any offset, and a day's intervals may end
+    // up to a DST shift past its midnight, so one more day on each side
+    const first = Math.floor((lo + MIN_OFFSET) / DAY) * DAY - DAY;
+    const last = Math.floor((hi + MAX_OFFSET) / DAY) * DAY + DAY;
     for (let day = first; day <= last; day += DAY) {
-      for (const [a, b] of openOn(v, day)) {
-        const open = localToInstant(day + minutesOf(a) * 60_000, v.zone);
-        const close = localToInstant(day + minutesOf(b) * 60_000, v.zone);
-        total += Math.max(0, Math.min(hi, close) - Math.max(lo, open));
-      }
+      const iv = openInstants(v, day);
+      for (let k = 0; k < iv.length; k += 2) total += Math.max(0, Math.min(hi, iv[k + 1]!) - Math.max(lo, iv[k]!));
     }
   });
   return total;

@@ -37,6 +37,22 @@ const answeredWithin = (o: KpiOptions) => atMost('answered_wait_ceil_s', o.sl_th
 const abandonedWithin = (o: KpiOptions) => atMost('abandoned_wait_ceil_s', o.sl_threshold_s);
 const shortAbandoned = (o: KpiOptions) => below('abandoned_wait_floor_s', o.short_abandon_s);
 
+/** Service level by the query's formula, from answered/abandoned counts, their wait maps read at T and S, and offered. */
+function serviceLevel(v: Record<string, number>, o: KpiOptions): number | null {
+  switch (o.sl_formula) {
+    case 'offered':
+      return ratio(v.within!, v.queued!);
+    case 'include_abandoned_within':
+      return ratio(v.within! + v.abandonedWithin!, v.queued!);
+    default: {
+      // Abandons that neither met the threshold nor were short: with S ≤ T every short
+      // abandon is also within T, otherwise every abandon within T is also short.
+      const excluded = o.short_abandon_s <= o.sl_threshold_s ? v.abandonedWithin! : v.short!;
+      return ratio(v.within!, v.answered! + v.abandoned! - excluded);
+    }
+  }
+}
+
 export const KPIS: KpiDefinition[] = [
   {
     id: 'offered', name: 'Contacts offered', unit: 'count', definition: 'count(queued)',
@@ -85,20 +101,7 @@ export const KPIS: KpiDefinition[] = [
       short: shortAbandoned(o),
       queued: sum('queued'),
     }),
-    compute: (v, o) => {
-      switch (o.sl_formula) {
-        case 'offered':
-          return ratio(v.within!, v.queued!);
-        case 'include_abandoned_within':
-          return ratio(v.within! + v.abandonedWithin!, v.queued!);
-        default: {
-          // Abandons that neither met the threshold nor were short: with S ≤ T every short
-          // abandon is also within T, otherwise every abandon within T is also short.
-          const excluded = o.short_abandon_s <= o.sl_threshold_s ? v.abandonedWithin! : v.short!;
-          return ratio(v.within!, v.answered! + v.abandoned! - excluded);
-        }
-      }
-    },
+    compute: (v, o) => serviceLevel(v, o),
   },
   {
     id: 'aht_ms', name: 'Average handle time', unit: 'ms',
@@ -164,6 +167,63 @@ export const KPIS: KpiDefinition[] = [
     id: 'hold_rate', name: 'Hold rate', unit: 'ratio', definition: 'contact_ended with hold_ms > 0 ÷ answered',
     inputs: () => ({ held: sum('held'), answered: sum('answered') }),
     compute: (v) => ratio(v.held!, v.answered!),
+  },
+  // ---- business hours and SLA policies (docs/business-hours.md, docs/sla.md) ----
+  // The same populations as frt_ms, avg_response_ms and art_ms, each duration measured as
+  // business_ms(occurred_at − duration, occurred_at) in the calendar of the event's queue.
+  mean('frt_bh_ms', 'First response time, business hours', 'mean business_ms of the response of agent_message with first_response', sum('first_response_bh_ms'), sum('first_response_n')),
+  mean('avg_response_bh_ms', 'Average response time, business hours', 'mean business_ms of the response of agent_message', sum('response_bh_ms'), sum('response_n')),
+  mean('art_bh_ms', 'Average resolution time, business hours', 'mean business_ms of resolution_ms of resolved', sum('resolution_bh_ms'), sum('resolution_n')),
+  ...(['frt', 'art'] as const).flatMap((kpi) => ([50, 90, 95] as const).map((p): KpiDefinition => ({
+    id: `${kpi}_bh_p${p}_ms`, name: `${kpi === 'frt' ? 'First response' : 'Resolution'} time in business hours, p${p}`, unit: 'ms',
+    definition: `nearest-rank p${p} of the business_ms of ${kpi === 'frt' ? 'the response of first-response agent messages' : 'resolution_ms of resolved'}, `
+      + 'read back as the upper bound of its log-scale bucket: at most 2 % above the true value',
+    inputs: () => kpi === 'frt'
+      ? { p: percentile('first_response_bh_log', p), n: sum('first_response_n') }
+      : { p: percentile('resolution_bh_log', p), n: sum('resolution_n') },
+    compute: (v) => (v.n! > 0 ? durationBucketUpperMs(v.p!) : null),
+  }))),
+  count('in_hours_offered', 'Contacts offered in hours', 'count(queued at an instant the queue\'s calendar is open)', sum('in_hours_queued')),
+  {
+    id: 'service_level_in_hours', name: 'Service level in hours', unit: 'ratio',
+    definition: 'service_level (same formula and options) over the contacts queued while their queue was open: answered and abandoned whose occurred_at − wait_ms is open, and in_hours_offered',
+    inputs: (o) => ({
+      within: atMost('in_hours_answered_wait_ceil_s', o.sl_threshold_s),
+      answered: sum('in_hours_answered'),
+      abandoned: sum('in_hours_abandoned_all'),
+      abandonedWithin: atMost('in_hours_abandoned_wait_ceil_s', o.sl_threshold_s),
+      short: below('in_hours_abandoned_wait_floor_s', o.short_abandon_s),
+      queued: sum('in_hours_queued'),
+    }),
+    compute: (v, o) => serviceLevel(v, o),
+  },
+  {
+    id: 'sla_first_reply_rate', name: 'SLA first reply achieved', unit: 'ratio',
+    definition: 'first replies within their SLA policy\'s first_reply target ÷ first replies measured against a policy',
+    inputs: () => ({ met: sum('sla_first_reply_met'), n: sum('sla_first_reply_n') }),
+    compute: (v) => ratio(v.met!, v.n!),
+  },
+  {
+    id: 'sla_next_reply_rate', name: 'SLA next reply achieved', unit: 'ratio',
+    definition: 'later replies within their SLA policy\'s next_reply target ÷ later replies measured against a policy',
+    inputs: () => ({ met: sum('sla_next_reply_met'), n: sum('sla_next_reply_n') }),
+    compute: (v) => ratio(v.met!, v.n!),
+  },
+  {
+    id: 'sla_resolution_rate', name: 'SLA resolution achieved', unit: 'ratio',
+    definition: 'resolutions within their SLA policy\'s resolution target ÷ resolutions measured against a policy',
+    inputs: () => ({ met: sum('sla_resolution_met'), n: sum('sla_resolution_n') }),
+    compute: (v) => ratio(v.met!, v.n!),
+  },
+  {
+    id: 'sla_breaches', name: 'SLA breaches', unit: 'count',
+    definition: 'first replies, later replies and resolutions that missed their SLA policy\'s target',
+    inputs: () => ({
+      fn: sum('sla_first_reply_n'), fm: sum('sla_first_reply_met'),
+      nn: sum('sla_next_reply_n'), nm: sum('sla_next_reply_met'),
+      rn: sum('sla_resolution_n'), rm: sum('sla_resolution_met'),
+    }),
+    compute: (v) => v.fn! - v.fm! + v.nn! - v.nm! + v.rn! - v.rm!,
   },
   // ---- outcome ----
   {

@@ -1,5 +1,6 @@
 import type { ContactEvent } from '@switchboard/events';
-import { isCsatSatisfied, npsClass, feedsAggregates } from './aggregates';
+import { NO_BUSINESS_CONFIG, isCsatSatisfied, npsClass, feedsAggregates, type FoldContext, type SlaTargets } from './aggregates';
+import { businessMs, isOpenAt } from './calendar';
 import { dimValue, type Dimension } from './dimensions';
 import type { KpiOptions } from './options';
 import { zonedWindowEnd, zonedWindowStart, zonedWindowStarts, type Granularity } from './windows';
@@ -23,6 +24,8 @@ export interface ReferenceQuery {
   tz?: string;
   /** how many topics top_topics lists (default 5) */
   topN?: number;
+  /** the tenants' calendars and SLA policies (none: every queue 24/7, no policy) */
+  context?: FoldContext;
 }
 
 export interface SeriesPoint { ts: string; [metric: string]: number | null | string | TopTopic[] }
@@ -47,8 +50,8 @@ export function eventsByType(es: ContactEvent[]): EventsByType {
   return out;
 }
 
-/** One window's events by type, and the thresholds of the query, in ms. */
-interface Win { by: EventsByType; S: number; T: number }
+/** One window's events by type, the thresholds of the query, in ms, and the business configuration. */
+interface Win { by: EventsByType; S: number; T: number; ctx: FoldContext }
 const NONE: ContactEvent[] = [];
 const of = (w: Win, t: ContactEvent['type']) => w.by.get(t) ?? NONE;
 const offered = (w: Win) => of(w, 'queued').length;
@@ -70,10 +73,37 @@ const interactions = (w: Win) => [...of(w, 'contact_created'), ...of(w, 'self_se
 const activeCustomers = (w: Win) => distinct(interactions(w).map((e) => e.customer_id));
 const business = (w: Win, kind: string) => of(w, 'customer_business_event').filter((e) => e.business_kind === kind);
 const customersWith = (w: Win, kind: string) => distinct(business(w, kind).map((e) => e.customer_id));
+// business hours: a duration ending at the event, counted inside its queue's open hours
+const calendarOf = (w: Win, e: ContactEvent) => w.ctx.calendarFor(e.tenant_id, e.queue_id, e.occurred_at);
+const inBusiness = (w: Win, e: ContactEvent, ms: number) => businessMs(calendarOf(w, e), e.occurred_at - ms, e.occurred_at);
+const firstReplies = (w: Win) => of(w, 'agent_message').filter((e) => e.first_response === true && e.response_ms !== null);
+const laterReplies = (w: Win) => of(w, 'agent_message').filter((e) => e.first_response !== true && e.response_ms !== null);
+const resolutions = (w: Win) => of(w, 'resolved').filter((e) => e.resolution_ms !== null);
+/** queued while the queue was open: the queued event's own instant, an answer's or abandon's occurred_at − wait */
+const queuedInHours = (w: Win, e: ContactEvent) => isOpenAt(calendarOf(w, e), e.occurred_at - (e.type === 'queued' ? 0 : e.wait_ms!));
+/** SLA: [measured, met] of one clock over its events */
+function slaCounts(w: Win, es: ContactEvent[], clock: keyof SlaTargets, ms: (e: ContactEvent) => number): [number, number] {
+  let n = 0;
+  let met = 0;
+  for (const e of es) {
+    const target = w.ctx.slaTargetsFor(e)?.[clock];
+    if (!target) continue;
+    n++;
+    if ((target.business ? inBusiness(w, e, ms(e)) : ms(e)) <= target.ms) met++;
+  }
+  return [n, met];
+}
+/** nearest-rank percentile of durations, as the upper bound of its 2 % log bucket (docs/kpis.md) */
+function logPercentile(durations: number[], p: number): number | null {
+  const ms = [...durations].sort((a, b) => a - b);
+  if (ms.length === 0) return null;
+  const v = ms[Math.ceil((p * ms.length) / 100) - 1]!;
+  return v === 0 ? 0 : 1.02 ** Math.max(0, Math.ceil(Math.log(v) / Math.log(1.02)));
+}
 
 /** The KPI over the events of one window and group, straight from the wording of docs/kpis.md. */
-export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es)): number | null {
-  const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000 };
+export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es), ctx: FoldContext = NO_BUSINESS_CONFIG): number | null {
+  const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000, ctx };
   const { S, T } = w;
   switch (metric) {
     case 'offered': return offered(w);
@@ -113,6 +143,51 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
       if (ms.length === 0) return null;
       const v = ms[Math.ceil((Number(metric.slice(5, 7)) * ms.length) / 100) - 1]!;
       return v === 0 ? 0 : 1.02 ** Math.max(0, Math.ceil(Math.log(v) / Math.log(1.02)));
+    }
+    // business hours and SLA policies (docs/business-hours.md, docs/sla.md)
+    case 'frt_bh_ms': return mean(firstReplies(w).map((e) => inBusiness(w, e, e.response_ms!)));
+    case 'avg_response_bh_ms': return mean(of(w, 'agent_message').filter((e) => e.response_ms !== null).map((e) => inBusiness(w, e, e.response_ms!)));
+    case 'art_bh_ms': return mean(resolutions(w).map((e) => inBusiness(w, e, e.resolution_ms!)));
+    case 'frt_bh_p50_ms':
+    case 'frt_bh_p90_ms':
+    case 'frt_bh_p95_ms':
+      return logPercentile(firstReplies(w).map((e) => inBusiness(w, e, e.response_ms!)), Number(metric.slice(8, 10)));
+    case 'art_bh_p50_ms':
+    case 'art_bh_p90_ms':
+    case 'art_bh_p95_ms':
+      return logPercentile(resolutions(w).map((e) => inBusiness(w, e, e.resolution_ms!)), Number(metric.slice(8, 10)));
+    case 'in_hours_offered': return count(of(w, 'queued'), (e) => queuedInHours(w, e));
+    case 'service_level_in_hours': {
+      const ans = answered(w).filter((e) => queuedInHours(w, e));
+      const ab = abandoned(w).filter((e) => queuedInHours(w, e));
+      const within = count(ans, (e) => e.wait_ms! <= T);
+      const offeredIn = count(of(w, 'queued'), (e) => queuedInHours(w, e));
+      switch (o.sl_formula) {
+        case 'offered': return div(within, offeredIn);
+        case 'include_abandoned_within': return div(within + count(ab, (e) => e.wait_ms! <= T), offeredIn);
+        case 'exclude_short_abandons': return div(within, ans.length + count(ab, (e) => e.wait_ms! > T && e.wait_ms! >= S));
+      }
+      break;
+    }
+    case 'sla_first_reply_rate': {
+      const [n, met] = slaCounts(w, firstReplies(w), 'first_reply', (e) => e.response_ms!);
+      return div(met, n);
+    }
+    case 'sla_next_reply_rate': {
+      const [n, met] = slaCounts(w, laterReplies(w), 'next_reply', (e) => e.response_ms!);
+      return div(met, n);
+    }
+    case 'sla_resolution_rate': {
+      const [n, met] = slaCounts(w, resolutions(w), 'resolution', (e) => e.resolution_ms!);
+      return div(met, n);
+    }
+    case 'sla_breaches': {
+      const clocks = [
+        slaCounts(w, firstReplies(w), 'first_reply', (e) => e.response_ms!),
+        slaCounts(w, laterReplies(w), 'next_reply', (e) => e.response_ms!),
+        slaCounts(w, resolutions(w), 'resolution', (e) => e.resolution_ms!),
+      ];
+      return clocks.reduce((sum, [n, met]) => sum + n - met, 0);
     }
     case 'aht_ms': return mean(of(w, 'wrapup_completed').map((e) => e.handle_ms!));
     case 'csat': return div(count(csat(w), (e) => isCsatSatisfied(e.score!, e.scale_min!, e.scale_max!)), csat(w).length);
@@ -282,7 +357,8 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
   const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID);
-  const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options)]));
+  const ctx = q.context ?? NO_BUSINESS_CONFIG;
+  const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options, undefined, ctx)]));
   // top_topics compares with the window before the range's first: created events of the group from any time
   const topics = q.metrics.includes(TOP_TOPICS_ID);
   const createdByGroup = new Map<string, ContactEvent[]>();
@@ -336,7 +412,7 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
-      for (const m of numeric) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      for (const m of numeric) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!, ctx) : empty[m]!;
       if (topics) {
         const created = createdByGroup.get(key) ?? [];
         const before = zonedWindowStart(w - 1, q.granularity, tz);

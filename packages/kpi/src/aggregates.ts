@@ -202,7 +202,8 @@ export const NO_BUSINESS_CONFIG: FoldContext = {
  * Adds one event's contributions to a row's measures. Each event type feeds the KPIs of the
  * window it completes in (the event's own occurred_at).
  */
-export function foldEvent(m: Measures, e: ContactEvent): void {
+// `_ctx`: the business configuration the business-time and SLA measures use (not read yet)
+export function foldEvent(m: Measures, e: ContactEvent, _ctx: FoldContext = NO_BUSINESS_CONFIG): void {
   switch (e.type) {
     case 'contact_created':
       m.created += 1;

@@ -7,7 +7,7 @@ const WEBHOOK = 'zendesk-webhook';
 type Hooks = Record<'created' | 'customer_comment' | 'agent_comment' | 'internal_note' | 'group_changed' | 'agent_changed' | 'solved' | 'reopened' | 'user_event', Record<string, unknown>>;
 const hooks = () => fixture<Hooks>('webhooks.json');
 const OPTS = { topicTagPrefix: 'topic_', groups: { '360002': 'returns', '360003': 'claims' } };
-const t = { contact_id: '2002', channel: 'web_form', direction: 'inbound', customer_id: customer('9010'), topic: 'delivery' } as const;
+const t = { contact_id: '2002', channel: 'web_form', direction: 'inbound', customer_id: customer('9010'), topic: 'delivery', priority: 'normal' } as const;
 
 const created = ev({ ...t, event_id: 'zd:2002:created', type: 'contact_created', occurred_at: at('2026-11-24T14:00:00Z'), queue_id: 'returns' });
 const firstReply = ev({ ...t, event_id: 'zd:2002:first_reply', type: 'agent_message', occurred_at: at('2026-11-24T14:30:00.250Z'), queue_id: 'returns', agent_id: '502', response_ms: 1_800_250, first_response: true });
@@ -39,6 +39,13 @@ describe('zendesk-webhook', () => {
     const h = hooks();
     const out = mapAll(WEBHOOK, [h.created, h.agent_comment, h.agent_comment, h.solved, structuredClone(h.solved)], ctx(OPTS));
     expect(out.events).toEqual([created, firstReply, firstReply, solved, solved]);
+  });
+
+  it('the ticket\'s priority comes from the payload\'s detail (HIGH → high); a later change is carried by the next event', () => {
+    const h = hooks();
+    const withPriority = (hook: Record<string, unknown>, priority: unknown) => ({ ...hook, detail: { ...(hook.detail as object), priority } });
+    const out = mapAll(WEBHOOK, [withPriority(h.created, 'HIGH'), withPriority(h.agent_comment, 'URGENT'), withPriority(h.solved, '-')], ctx(OPTS));
+    expect(out.events.map((e) => [e.type, e.priority])).toEqual([['contact_created', 'high'], ['agent_message', 'urgent'], ['resolved', null]]);
   });
 
   it('the customer turn: a later reply measures from the first unanswered customer comment', () => {

@@ -10,7 +10,7 @@ const RATING = 'zendesk-satisfaction-rating';
 const OPTS = { topicField: '360000111', groups: { '360001': 'billing' }, agents: { '501': 'ana' } };
 
 /** ticket 1001 of audits-email-ticket.jsonl, mapped with OPTS */
-const t1001 = { contact_id: '1001', channel: 'email', direction: 'inbound', queue_id: 'billing', customer_id: customer('9001'), topic: 'refund' } as const;
+const t1001 = { contact_id: '1001', channel: 'email', direction: 'inbound', queue_id: 'billing', customer_id: customer('9001'), topic: 'refund', priority: 'normal' } as const;
 const emailTicketEvents = () => [
   ev({ ...t1001, event_id: 'zd:1001:created', type: 'contact_created', occurred_at: at('2026-11-24T09:00:00Z') }),
   ev({ ...t1001, event_id: 'zd:1001:first_reply', type: 'agent_message', occurred_at: at('2026-11-24T09:20:00Z'), agent_id: 'ana', response_ms: 20 * 60_000, first_response: true }),
@@ -118,6 +118,28 @@ describe('zendesk-ticket-audit', () => {
       ...a, brand_new_field: { nested: true }, events: [...(a.events as object[]).map((e) => ({ ...e, x_future: 1 })), { id: 99000 + i, type: 'FutureEventType', value: 'x' }],
     }));
     expect(mapAll(AUDIT, audits, ctx(OPTS)).events).toEqual(emailTicketEvents());
+  });
+
+  it('maps the ticket\'s priority (schema v2): set at creation, changed by a later audit, none when Zendesk has none', () => {
+    const base = { ticket_id: 1020, via: { channel: 'email' } };
+    const out = mapAll(AUDIT, [
+      { ...base, id: 7401, created_at: '2026-11-24T09:00:00Z', author_id: 9030, events: [
+        { id: 84001, type: 'Comment', author_id: 9030, body: 'help', public: true },
+        { id: 84002, type: 'Create', field_name: 'requester_id', value: '9030' },
+        { id: 84003, type: 'Create', field_name: 'priority', value: 'high' },
+      ] },
+      { ...base, id: 7402, created_at: '2026-11-24T09:10:00Z', author_id: 501, events: [
+        { id: 84011, type: 'Change', field_name: 'priority', value: 'urgent', previous_value: 'high' },
+        { id: 84012, type: 'Comment', author_id: 501, body: 'on it', public: true },
+      ] },
+    ]);
+    expect(out.events.map((e) => [e.type, e.priority])).toEqual([['contact_created', 'high'], ['agent_message', 'urgent']]);
+    // a ticket without a priority (Zendesk's "-") carries none
+    const none = mapAll(AUDIT, [{ ...base, ticket_id: 1021, id: 7411, created_at: '2026-11-24T09:00:00Z', author_id: 9030, events: [
+      { id: 84101, type: 'Comment', author_id: 9030, body: 'help', public: true },
+      { id: 84102, type: 'Create', field_name: 'priority', value: null },
+    ] }]);
+    expect(none.events.map((e) => e.priority)).toEqual([null]);
   });
 
   it('a record missing what it needs is rejected with the reason, the others still map', () => {

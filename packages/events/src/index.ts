@@ -8,6 +8,7 @@ export {
   BUSINESS_KINDS,
   CHANNELS,
   EVENT_TYPES,
+  PRIORITIES,
   SURVEY_KINDS,
   makeEvent,
   type AgentState,
@@ -17,6 +18,7 @@ export {
   type ContactEventInit,
   type Direction,
   type EventType,
+  type Priority,
   type SurveyKind,
 } from './types.js';
 

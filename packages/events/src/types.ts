@@ -24,6 +24,10 @@ export type AgentState = (typeof AGENT_STATES)[number];
 export const BUSINESS_KINDS = ['purchase', 'return', 'churned', 'referred'] as const;
 export type BusinessKind = (typeof BUSINESS_KINDS)[number];
 
+/** A ticket's priority (schema v2, optional): what help-desk SLA policies pick their targets by (docs/sla.md). */
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 export const SOURCES = ['amazon_connect', 'twilio', 'genesys', 'zendesk', 'csv', 'api', 'simulator'] as const;
 
 export interface ContactEvent {
@@ -62,6 +66,8 @@ export interface ContactEvent {
   amount_minor: number | null;
   currency: string | null;
   attributes: Record<string, string>;
+  /** the ticket's priority (schema v2); null when the source has none */
+  priority: Priority | null;
 }
 
 /** The nullable fields, in schema order; an event builder fills the ones it omits with null. */
@@ -70,7 +76,7 @@ export const NULLABLE_FIELDS = [
   'wait_ms', 'response_ms', 'first_response', 'talk_ms', 'hold_ms', 'acw_ms', 'handle_ms',
   'resolution_ms', 'survey_kind', 'score', 'scale_min', 'scale_max', 'max_score',
   'agent_state', 'previous_agent_state', 'previous_state_ms', 'business_kind',
-  'amount_minor', 'currency',
+  'amount_minor', 'currency', 'priority',
 ] as const satisfies readonly (keyof ContactEvent)[];
 
 type Required_ = 'event_id' | 'tenant_id' | 'contact_id' | 'type' | 'occurred_at' | 'channel' | 'direction' | 'source';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  AGENT_STATES, BUSINESS_KINDS, CHANNELS, DIRECTIONS, EVENT_TYPES, SURVEY_KINDS,
+  AGENT_STATES, BUSINESS_KINDS, CHANNELS, DIRECTIONS, EVENT_TYPES, PRIORITIES, SURVEY_KINDS,
   makeEvent, type ContactEvent, type SurveyKind,
 } from './types.js';
 
@@ -168,6 +168,7 @@ const jsonEvent = z
       .record(z.string().max(MAX_ID_LEN), z.string().max(MAX_ATTRIBUTE_LEN))
       .refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
       .optional(),
+    priority: z.enum(PRIORITIES).nullable().optional(),
   })
   .superRefine((e, ctx) => {
     // zod has already range-checked the measures; only the cross-field rules remain.

@@ -30,3 +30,22 @@ describe('schema compatibility (runs over schemas/contact-event/*.avsc)', () => 
     expect(checkCompatibility([...versions, changed]).length).toBeGreaterThan(0);
   });
 });
+
+describe('v2 (the optional priority)', () => {
+  const v1 = versions.find((v) => v.version === 1)!;
+  const v2 = versions.find((v) => v.version === 2)!;
+  const event = {
+    event_id: 'e1', tenant_id: 't', contact_id: 'c', type: 'resolved', occurred_at: 1, channel: 'email', direction: 'inbound',
+    queue_id: null, agent_id: null, team_id: null, customer_id: null, topic: null, resolution_code: null, source: 'api',
+    wait_ms: null, response_ms: null, first_response: null, talk_ms: null, hold_ms: null, acw_ms: null, handle_ms: null, resolution_ms: null,
+    survey_kind: null, score: null, scale_min: null, scale_max: null, max_score: null, agent_state: null, previous_agent_state: null,
+    previous_state_ms: null, business_kind: null, amount_minor: null, currency: null, attributes: {},
+  };
+
+  it('a v2 reader reads a v1 record with no priority, a v1 reader skips a v2 record\'s priority', () => {
+    expect(v2.type.fromBuffer(v1.type.toBuffer(event), v2.type.createResolver(v1.type))).toMatchObject({ event_id: 'e1', priority: null });
+    const read = v1.type.fromBuffer(v2.type.toBuffer({ ...event, priority: 'urgent' }), v1.type.createResolver(v2.type)) as Record<string, unknown>;
+    expect(read.event_id).toBe('e1');
+    expect('priority' in read).toBe(false);
+  });
+});

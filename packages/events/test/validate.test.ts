@@ -17,6 +17,17 @@ const errorsOf = (input: unknown) => {
 };
 
 describe('validateEvent', () => {
+  it('takes a ticket priority (schema v2) and refuses one outside low, normal, high, urgent, naming the field', () => {
+    const r = validateEvent({ ...base, priority: 'urgent' }, 0, ctx);
+    expect(r.ok && r.event.priority).toBe('urgent');
+    const none = validateEvent(base, 0, ctx);
+    expect(none.ok && none.event.priority).toBeNull();
+    const errors = errorsOf({ ...base, priority: 'P1' });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ index: 3, field: 'priority' });
+    expect(errors[0]!.reason).toMatch(/low.*normal.*high.*urgent/);
+  });
+
   it('normalizes the docs/api.md example: ISO time to epoch ms, defaults tenant and source, nulls the rest', () => {
     const r = validateEvent(base, 0, ctx);
     expect(r.ok).toBe(true);

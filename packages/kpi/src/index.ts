@@ -55,3 +55,19 @@ export { agentsRequired, agentsScheduled, erlangB, erlangC, erlangServiceLevel, 
 
 // business calendars and business time (docs/business-hours.md)
 export { WEEKDAYS, businessMs, calendarSchema, calendarVersionSchema, isOpenAt, localToInstant, type Calendar, type CalendarVersion, type Weekday } from './calendar';
+export { CALENDAR_ID_RE, CalendarIndex, mappingProblems, tenantCalendarSchema, zodProblems, type ConfigProblem, type TenantCalendar } from './calendar-config';
+
+// SLA policies (docs/sla.md)
+export {
+  MAX_SLA_TARGET_MINUTES,
+  SLA_METRICS,
+  slaPolicyListSchema,
+  parseSlaPolicyList,
+  slaPolicySchema,
+  slaTargetsFor,
+  slaVersionAt,
+  type SlaMetric,
+  type SlaPolicy,
+  type SlaPolicyList,
+  type SlaPolicyVersion,
+} from './sla';

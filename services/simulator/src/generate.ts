@@ -748,7 +748,7 @@ export class Engine {
       first_response: null, talk_ms: null, hold_ms: null, acw_ms: null, handle_ms: null, resolution_ms: null,
       survey_kind: null, score: null, scale_min: null, scale_max: null, max_score: null, agent_state: state,
       previous_agent_state: a.state, previous_state_ms: Number.isNaN(a.since) ? null : t - a.since,
-      business_kind: null, amount_minor: null, currency: null, attributes: {},
+      business_kind: null, amount_minor: null, currency: null, attributes: {}, priority: null,
     };
     this.out.push(e);
     a.state = state;
@@ -973,7 +973,7 @@ export class Engine {
       response_ms: null, first_response: null, talk_ms: null, hold_ms: null, acw_ms: null, handle_ms: null,
       resolution_ms: null, survey_kind: null, score: null, scale_min: null, scale_max: null, max_score: null,
       agent_state: null, previous_agent_state: null, previous_state_ms: null, business_kind: null,
-      amount_minor: null, currency: null, attributes: {},
+      amount_minor: null, currency: null, attributes: {}, priority: null,
     };
     this.out.push(e);
     return e;

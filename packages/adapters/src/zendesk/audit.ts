@@ -7,7 +7,7 @@ import { idOf, isObject, objectOr, PAGE_HINT } from './fields';
 import { zendeskOptions, type ZendeskOptions } from './options';
 import { satisfactionScore } from './satisfaction';
 import { agentComment, customerComment, loadTicket, markCreation, newTicket, openingComment, saveTicket, type TicketState } from './ticket-state';
-import { channelOf, directionOf, isResolvedStatus, statusOf, statusTransition, topicFromField, topicFromTags } from './vocabulary';
+import { channelOf, directionOf, isResolvedStatus, priorityOf, statusOf, statusTransition, topicFromField, topicFromTags } from './vocabulary';
 
 type AuditEvent = Record<string, unknown>;
 
@@ -21,6 +21,7 @@ function applyField(s: TicketState, name: string, value: unknown, opts: ZendeskO
   else if (name === 'assignee_id') put('assigneeId', idOf(value));
   else if (name === 'tags') put('tagTopic', topicFromTags(value, opts));
   else if (name === 'status') put('status', statusOf(value));
+  else if (name === 'priority') put('priority', priorityOf(value));
   else if (opts.topicField !== null && name === opts.topicField) put('fieldTopic', topicFromField(value));
 }
 

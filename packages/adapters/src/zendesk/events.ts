@@ -46,6 +46,8 @@ export function ticketEvent(
     agent_id: agentOf(s.assigneeId, opts),
     customer_id: s.requesterId === null ? null : pseudonymize(ctx.tenant, s.requesterId),
     topic: s.fieldTopic ?? s.tagTopic,
+    // a state remembered before the field existed has none
+    priority: s.priority ?? null,
     source: SOURCE,
     ...measures,
   });

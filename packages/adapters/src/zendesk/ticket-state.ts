@@ -3,7 +3,7 @@
 // which customer message it answers, so the adapter remembers that per ticket in ctx.state
 // (bounded and expiring: see MemoryState). Every format reads and writes the same entry, so
 // audits, webhooks and metric events of one tenant agree on a ticket's dimensions.
-import type { Channel, Direction } from '@switchboard/events';
+import type { Channel, Direction, Priority } from '@switchboard/events';
 import type { MapContext } from '../common';
 
 /** What became of a comment, so a redelivery maps to the very same event. */
@@ -28,6 +28,8 @@ export interface TicketState {
   fieldTopic: string | null;
   tagTopic: string | null;
   status: string | null;
+  /** the ticket's priority (low, normal, high, urgent), which SLA policies go by; null: none set */
+  priority: Priority | null;
   /** time of the newest record applied, so an old duplicate cannot roll the fields back */
   updatedAt: number;
   /** comment id of the reply mapped as the first response */
@@ -50,7 +52,7 @@ export function loadTicket(ctx: MapContext, ticketId: string): TicketState | und
 export function newTicket(): TicketState {
   return {
     createdAt: null, historyKnown: false, requesterId: null, channel: null, direction: 'inbound',
-    groupId: null, assigneeId: null, fieldTopic: null, tagTopic: null, status: null, updatedAt: 0,
+    groupId: null, assigneeId: null, fieldTopic: null, tagTopic: null, status: null, priority: null, updatedAt: 0,
     firstReplyComment: null, pendingSince: null, lastAgentReplyAt: null, comments: {},
   };
 }

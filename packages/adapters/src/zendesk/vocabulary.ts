@@ -1,5 +1,5 @@
 // Zendesk's words → contact-event enums: via channels, ticket statuses, topics.
-import type { Channel, Direction } from '@switchboard/events';
+import { PRIORITIES, type Channel, type Direction, type Priority } from '@switchboard/events';
 import type { ZendeskOptions } from './options';
 
 /**
@@ -70,6 +70,12 @@ export function directionOf(args: { via: string | null; sourceRel: string | null
   if (via === 'voice') return args.sourceRel?.toLowerCase() === 'outbound' ? 'outbound' : 'inbound';
   if (via === 'web' && args.submitterId !== null && args.requesterId !== null && args.submitterId !== args.requesterId) return 'outbound';
   return 'inbound';
+}
+
+/** Zendesk's ticket priority (webhooks write HIGH, audits high); anything else (a blank "-") is none. */
+export function priorityOf(value: unknown): Priority | null {
+  const p = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return (PRIORITIES as readonly string[]).includes(p) ? (p as Priority) : null;
 }
 
 /** Lower-case status (webhooks write OPEN, audits open); on-hold is spelled hold in both. */

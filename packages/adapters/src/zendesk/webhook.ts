@@ -8,7 +8,7 @@ import { agentOf, ids, SOURCE, ticketEvent } from './events';
 import { idOf, objectOr, ticketIdFromSubject } from './fields';
 import { zendeskOptions, type ZendeskOptions } from './options';
 import { agentComment, customerComment, loadTicket, markCreation, newTicket, openingComment, saveTicket, type TicketState } from './ticket-state';
-import { channelOf, directionOf, isResolvedStatus, statusOf, statusTransition, topicFromTags } from './vocabulary';
+import { channelOf, directionOf, isResolvedStatus, priorityOf, statusOf, statusTransition, topicFromTags } from './vocabulary';
 
 const TICKET_EVENT = 'zen:event-type:ticket.';
 /** a public comment this close to the ticket's creation is its description, not a reply */
@@ -23,6 +23,7 @@ function applyDetail(s: TicketState, d: Record<string, unknown>, opts: ZendeskOp
   if ('group_id' in d) put('groupId', idOf(d.group_id));
   if ('assignee_id' in d) put('assigneeId', idOf(d.assignee_id));
   if ('status' in d) put('status', statusOf(d.status));
+  if ('priority' in d) put('priority', priorityOf(d.priority));
   if (Array.isArray(d.tags)) put('tagTopic', topicFromTags(d.tags, opts));
   if (s.createdAt === null && d.created_at) s.createdAt = toEpochMs(d.created_at, 'detail.created_at');
   const via = optString(objectOr(d.via).channel);

@@ -1,3 +1,4 @@
+import type { Calendar } from '@switchboard/kpi';
 // What the simulated contact center looks like: queues, demand over the day, handling
 // distributions and staffing. Every knob has a default so `{ seed, start, durationMs }`
 // alone yields a plausible mid-size center; the defaults aim at a center running near
@@ -148,6 +149,16 @@ export interface GeneratorOptions {
   warmStart?: boolean;
   /** after `durationMs`, stop arrivals but let in-flight contacts finish */
   drain?: boolean;
+  /**
+   * The business calendar of every queue (docs/business-hours.md): a contact arriving while it
+   * is closed is blocked (the after-hours message), as centers do. None: open 24/7.
+   */
+  calendar?: Calendar;
+  /**
+   * Tickets (every channel but voice) carry a priority: low 20 %, normal 55 %, high 20 %,
+   * urgent 5 %, taken from the contact's number so no other draw of the run shifts.
+   */
+  priorities?: boolean;
 }
 
 export const HOUR = 3_600_000;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, EVENT_TYPES, makeEvent } from '@switchboard/events';
 import type { ContactEvent } from '@switchboard/events';
+import { calendarSchema, isOpenAt } from '@switchboard/kpi';
 import { eventStream, generateEvents } from '../src/index';
 import type { GeneratorOptions } from '../src/index';
 
@@ -260,6 +261,44 @@ describe('generateEvents', () => {
     const chatFirst = day.filter((e) => e.type === 'agent_message' && e.first_response && e.channel === 'chat');
     // first response time counts from the customer's first message, so it includes the wait
     for (const e of chatFirst.slice(0, 200)) expect(e.response_ms).toBeGreaterThan(1_000);
+  });
+
+  it('with a calendar, blocks every contact arriving while closed and queues no new one then', () => {
+    // open 08:00–18:00 UTC on weekdays: the simulated Monday is closed at night and in the evening
+    const calendar = calendarSchema.parse({ versions: [{ effective_from: '2020-01-01', zone: 'UTC', weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['08:00', '18:00']]])) }] });
+    const withCal = generateEvents({ ...dayOpts, calendar });
+    const open = (t: number) => isOpenAt(calendar, t);
+    // a contact's first queueing: transfers and reopened tickets of contacts taken in before closing are still served
+    const firstQueued = new Map<string, ContactEvent>();
+    for (const e of withCal) if (e.type === 'queued' && !firstQueued.has(e.contact_id)) firstQueued.set(e.contact_id, e);
+    const closedQueued = [...firstQueued.values()].filter((e) => !open(e.occurred_at));
+    const afterHoursBlocked = withCal.filter((e) => e.type === 'blocked' && !open(e.occurred_at));
+    expect(closedQueued).toEqual([]);
+    expect(afterHoursBlocked.length).toBeGreaterThan(200);
+    // as many contacts arrive (the arrival streams are the queues' own; a blocked caller may come back later, as without a calendar)
+    const created = (es: ContactEvent[]) => es.filter((e) => e.type === 'contact_created').length;
+    expect(Math.abs(created(withCal) / created(day) - 1)).toBeLessThan(0.05);
+    const blockedInHours = (es: ContactEvent[]) => es.filter((e) => e.type === 'blocked' && open(e.occurred_at)).length;
+    expect(blockedInHours(withCal)).toBeGreaterThan(0);
+  });
+
+  it('priorities: tickets carry one (low/normal/high/urgent, about 20/55/20/5 %), calls none, every event of a contact the same', () => {
+    const es = generateEvents({ ...dayOpts, priorities: true });
+    const voice = es.filter((e) => e.channel === 'voice' && e.contact_id.startsWith('c-'));
+    expect(voice.length).toBeGreaterThan(1000);
+    expect(voice.every((e) => e.priority === null)).toBe(true);
+    const byC = new Map<string, Set<string | null>>();
+    for (const e of es) if (e.channel !== 'voice' && e.contact_id.startsWith('c-')) (byC.get(e.contact_id) ?? byC.set(e.contact_id, new Set()).get(e.contact_id)!).add(e.priority);
+    expect(byC.size).toBeGreaterThan(500);
+    expect([...byC.values()].every((s) => s.size === 1 && !s.has(null))).toBe(true);
+    const share = (p: string) => [...byC.values()].filter((s) => s.has(p)).length / byC.size;
+    expect(share('low')).toBeCloseTo(0.2, 1);
+    expect(share('normal')).toBeCloseTo(0.55, 1);
+    expect(share('high')).toBeCloseTo(0.2, 1);
+    expect(share('urgent')).toBeGreaterThan(0.02);
+    expect(share('urgent')).toBeLessThan(0.09);
+    // the rest of the run is the same run
+    expect(es.map((e) => ({ ...e, priority: null }))).toEqual(day);
   });
 
   it('scores surveys worse after long waits', () => {

@@ -1,5 +1,5 @@
 import type { ContactEvent } from '@switchboard/events';
-import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEvent, windowStart, type Measures } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEvent, windowStart, type FoldContext, type Measures } from '@switchboard/kpi';
 
 export interface AggregateRow {
   tenant_id: string;
@@ -13,8 +13,10 @@ export interface AggregateRow {
  * Folds events into 1-minute rows by (tenant, event-time window, dimensions). Deterministic for
  * a given event order. `keyDims`: the dimensions that key a row (all of them by default; the
  * kpi_queue_* tables' rows are keyed by every dimension but the agent, which is then '').
+ * `context`: the tenants' calendars and SLA policies the business-time and SLA measures are
+ * taken with (none: every queue 24/7, no SLA; docs/business-hours.md).
  */
-export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): AggregateRow[] {
+export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS, context?: FoldContext): AggregateRow[] {
   const rows = new Map<string, AggregateRow>();
   for (const e of events) {
     const bucket = windowStart(e.occurred_at, '1m');
@@ -27,7 +29,7 @@ export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: rea
       row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
       rows.set(key, row);
     }
-    foldEvent(row.measures, e);
+    foldEvent(row.measures, e, context);
   }
   return [...rows.values()];
 }

@@ -66,6 +66,12 @@ const tenantOf = (raw: unknown, defaultTenant: string, problems: string[], where
   return defaultTenant;
 };
 
+/** A calendar's queue mapping as sent, for the clash check even when its other fields are wrong (indexes kept). */
+export function rawMapping(body: Record<string, unknown>): { queues: string[]; default: boolean } {
+  const queues = Array.isArray(body.queues) ? body.queues.map((q) => (typeof q === 'string' ? q : '')) : [];
+  return { queues, default: body.default === true };
+}
+
 /** Reads CALENDARS_FILE: a list of calendars (or {calendars: [...]}), each with an id and optionally a tenant. Every problem names the entry and field. */
 export function loadCalendarsFile(path: string, defaultTenant: string): CalendarEntry[] {
   const doc = readDoc(path);
@@ -73,21 +79,22 @@ export function loadCalendarsFile(path: string, defaultTenant: string): Calendar
   if (!Array.isArray(list)) throw new Error(`${path}: expected a list of calendars (or {calendars: [...]})`);
   const problems: string[] = [];
   const out: CalendarEntry[] = [];
+  // every entry's mapping as written, so a clash is named even beside an entry's other problems
+  const mappings: { tenant: string; id: string; calendar: { queues: string[]; default: boolean } }[] = [];
   list.forEach((raw, i) => {
     const where = `calendars[${i}]`;
     const tenant = tenantOf(raw, defaultTenant, problems, where);
     const { id, tenant: _t, ...body } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    if (typeof id !== 'string' || !CALENDAR_ID_RE.test(id)) problems.push(`${where}.id: must be 1–128 letters, digits, _ . -, starting with a letter or digit`);
-    else if (out.some((c) => c.tenant === tenant && c.id === id)) problems.push(`${where}.id: duplicate calendar id "${id}"`);
+    const validId = typeof id === 'string' && CALENDAR_ID_RE.test(id);
+    if (!validId) problems.push(`${where}.id: must be 1–128 letters, digits, _ . -, starting with a letter or digit`);
+    else if (mappings.some((c) => c.tenant === tenant && c.id === id)) problems.push(`${where}.id: duplicate calendar id "${id}"`);
     const r = tenantCalendarSchema.safeParse(body);
-    if (!r.success) {
-      for (const p of zodProblems(r.error)) problems.push(`${where}.${p.field}: ${p.reason}`);
-      return;
-    }
-    if (typeof id !== 'string') return;
-    const same = out.filter((c) => c.tenant === tenant).map((c) => ({ id: c.id, calendar: c.calendar }));
-    for (const p of mappingProblems(id, r.data, same)) problems.push(`${where}.${p.field}: ${p.reason}`);
-    out.push({ tenant, id, calendar: r.data, source: 'file', version: 0 });
+    if (!r.success) for (const p of zodProblems(r.error)) problems.push(`${where}.${p.field}: ${p.reason}`);
+    const mapping = r.success ? r.data : rawMapping(body);
+    const key = validId ? id : `#${i}`;
+    for (const p of mappingProblems(key, mapping, mappings.filter((c) => c.tenant === tenant))) problems.push(`${where}.${p.field}: ${p.reason}`);
+    mappings.push({ tenant, id: key, calendar: mapping });
+    if (r.success && validId) out.push({ tenant, id, calendar: r.data, source: 'file', version: 0 });
   });
   if (problems.length) throw new Error(`invalid calendars file ${path}:\n  ${problems.join('\n  ')}`);
   return out;

@@ -13,6 +13,7 @@ export {
   BusinessConfigStore,
   businessConfigEnvSchema,
   loadBusinessConfigFiles,
+  rawMapping,
   type BusinessConfigBookOptions,
   type BusinessConfigEnv,
   type BusinessConfigFiles,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CALENDAR_ID_RE, mappingProblems, parseSlaPolicyList, slaVersionAt, tenantCalendarSchema, zodProblems, type ConfigProblem } from '@switchboard/kpi';
 import type { TenantResolver } from '@switchboard/service-kit';
-import type { BusinessConfigBook, BusinessConfigStore, CalendarEntry, SlaEntry } from '@switchboard/warehouse';
+import { rawMapping, type BusinessConfigBook, type BusinessConfigStore, type CalendarEntry, type SlaEntry } from '@switchboard/warehouse';
 import { acceptYaml } from './routes';
 
 // The tenants' business configuration over HTTP (docs/business-hours.md, "Managing calendars";
@@ -21,12 +21,6 @@ const iso = (ms: number) => (ms <= -8.64e15 ? null : new Date(ms).toISOString())
 
 const publicCalendar = (c: CalendarEntry) => ({ id: c.id, source: c.source, ...c.calendar });
 const publicVersion = (v: SlaEntry) => ({ effective_from: iso(v.effective_from), source: v.source, policies: v.policies });
-
-/** The queue mapping as sent, for the clash check even when other fields are wrong (indexes kept). */
-function rawMapping(body: Record<string, unknown>): { queues: string[]; default: boolean } {
-  const queues = Array.isArray(body.queues) ? body.queues.map((q) => (typeof q === 'string' ? q : '')) : [];
-  return { queues, default: body.default === true };
-}
 
 export function registerBusinessRoutes(app: FastifyInstance, deps: BusinessRouteDeps): void {
   const { book, store } = deps;

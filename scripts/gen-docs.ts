@@ -14,6 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OPTIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema, quantityKey, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
 import { REPO_ROOT, commonEnvSchema, openApiDocument, processFragment } from '@switchboard/service-kit';
+import { businessConfigEnvSchema } from '@switchboard/warehouse';
 import { alerterOpenApi } from '../services/alerter/src/openapi';
 import { ingestOpenApi } from '../services/ingest/src/openapi';
 import { queryOpenApi } from '../services/query/src/openapi';
@@ -174,6 +175,7 @@ export const ENV_SECTIONS: EnvSection[] = [
   { title: 'Ingest and the vendor webhooks', source: 'ingestEnvSchema, services/ingest/src/service.ts', schema: ingestEnvSchema },
   { title: 'Query', source: 'queryEnvSchema, services/query/src/config.ts', schema: queryEnvSchema },
   { title: 'Alerter', source: 'alerterEnvSchema, services/alerter/src/config.ts', schema: alerterEnvSchema },
+  { title: 'Calendars and SLA policies (aggregator, alerter and the single node)', source: 'businessConfigEnvSchema, packages/warehouse/src/business-config.ts', schema: businessConfigEnvSchema },
   { title: 'Single node (`npm start`), beyond the services it runs', source: 'nodeExtrasEnvSchema, services/single-node/src/env.ts', schema: nodeExtrasEnvSchema },
   { title: 'BI listener of the single node (ClickHouse HTTP for BI tools, docs/bi.md)', source: 'biEnvSchema, services/store-host/src/bi.ts', schema: biEnvSchema },
   { title: 'Store host (`npm run store-host`), its only variables', source: 'storeHostEnvSchema, services/store-host/src/config.ts', schema: storeHostEnvSchema },

@@ -45,7 +45,7 @@ export function mappingProblems(id: string, cal: Pick<TenantCalendar, 'queues' |
   let defaultId: string | null = null;
   for (const o of others) {
     if (o.id === id) continue;
-    for (const q of o.calendar.queues) if (!owner.has(q)) owner.set(q, o.id);
+    for (const q of o.calendar.queues) if (q !== '' && !owner.has(q)) owner.set(q, o.id);
     if (o.calendar.default && defaultId === null) defaultId = o.id;
   }
   cal.queues.forEach((q, i) => {

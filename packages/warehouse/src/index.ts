@@ -8,6 +8,18 @@
 export { openStore, storeTargetFromEnv, type Store, type StoreTarget } from './client';
 export { StoreComponent } from './component';
 export { loadMigrations, migrate, type Migration } from './migrate';
+export {
+  BusinessConfigBook,
+  BusinessConfigStore,
+  businessConfigEnvSchema,
+  loadBusinessConfigFiles,
+  rawMapping,
+  type BusinessConfigBookOptions,
+  type BusinessConfigEnv,
+  type BusinessConfigFiles,
+  type CalendarEntry,
+  type SlaEntry,
+} from './business-config';
 export { BI_VIEWS, BI_VIEW_SOURCES, biUserName, biUserStatements, dropBiUserStatements, type BiUserSpec } from './bi-users';
 
 // writing

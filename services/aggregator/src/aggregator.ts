@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent, type SchemaRegistryClient } from '@switchboard/events';
 import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
-import { EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
+import { BusinessConfigBook, type BusinessConfigFiles, EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
 import type { Component } from '@switchboard/service-kit';
 import { screenMessage, type ScreenPolicy } from './screen';
 
@@ -31,6 +31,12 @@ export interface AggregatorDeps {
   config: AggregatorConfig;
   /** where the writer schemas of Confluent-framed records are looked up (SCHEMA_REGISTRY_URL) */
   registry?: SchemaRegistryClient | null;
+  /**
+   * where the tenants' calendars and SLA policies come from beside the store (the files,
+   * CALENDARS_FILE and SLA_POLICIES_FILE) and how often the store is looked at
+   * (BUSINESS_CONFIG_REFRESH_MS); docs/business-hours.md
+   */
+  businessConfig?: { files?: BusinessConfigFiles; refreshMs?: number };
   now?: () => number;
 }
 
@@ -42,6 +48,8 @@ export interface AggregatorDeps {
 export class Aggregator {
   readonly consumer: BatchConsumer;
   readonly dlq: DeadLetterPublisher;
+  /** the business configuration, refreshed before each flush */
+  readonly book: BusinessConfigBook;
   private readonly writer: KpiWriter;
   private readonly stateWriter: StateWriter;
   private readonly fcrFacts: FcrFactWriter;
@@ -66,6 +74,10 @@ export class Aggregator {
     this.writer = new KpiWriter(client, this.insertStats);
     this.stateWriter = new StateWriter(client, this.insertStats);
     this.fcrFacts = new FcrFactWriter(client, this.insertStats);
+    this.book = new BusinessConfigBook({
+      client, files: deps.businessConfig?.files, minIntervalMs: deps.businessConfig?.refreshMs, now: this.now, stats: this.insertStats,
+      onInvalidRow: (row, err) => this.log.error({ err, ...row }, 'stored business configuration no longer valid; skipped'),
+    });
     this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq, { log: this.log, metrics: deps.metrics, source: 'aggregator' });
     this.consumer = new BatchConsumer(
@@ -170,8 +182,11 @@ export class Aggregator {
     const end = this.writeSeconds.startTimer();
     await this.ledger.record(fresh, batch.token);
     const counted = fresh.filter(feedsAggregates);
-    const rows = aggregateMinuteRows(counted);
-    const byQueue = aggregateMinuteRows(counted, QUEUE_DIMENSIONS);
+    // calendars and SLA policies changed since the last look (at most one small statement,
+    // and none within BUSINESS_CONFIG_REFRESH_MS of the last)
+    await this.book.refresh();
+    const rows = aggregateMinuteRows(counted, undefined, this.book);
+    const byQueue = aggregateMinuteRows(counted, QUEUE_DIMENSIONS, this.book);
     // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token
     await this.stateWriter.write(fresh, batch.token);
     await this.fcrFacts.write(fresh, batch.token);
@@ -189,6 +204,8 @@ export class Aggregator {
   /** DLQ producer starts before the consumer and stops after it, so a batch in flight can still dead-letter. */
   components(): Component[] {
     return [
+      // the configuration is read before the first batch is folded
+      { name: 'aggregator-business-config', start: () => this.book.refresh(true), stop: async () => undefined },
       { name: 'aggregator-dlq-producer', start: () => this.dlq.start(), stop: () => this.dlq.stop() },
       { name: 'aggregator-consumer', start: () => this.consumer.start(), stop: () => this.consumer.stop() },
     ];

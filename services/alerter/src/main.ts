@@ -2,11 +2,11 @@
 // webhooks. Replicas elect one evaluator through a Kafka consumer group. `tsx services/alerter/src/main.ts`
 import { createKafka, ensureTopics, topicNames } from '@switchboard/kafka';
 import { HttpServer, Lifecycle, commonEnvSchema, createLogger, createMetricsRegistry, parseEnv, tenantResolverFromEnv } from '@switchboard/service-kit';
-import { StoreComponent, storeTargetFromEnv } from '@switchboard/warehouse';
+import { StoreComponent, businessConfigEnvSchema, loadBusinessConfigFiles, storeTargetFromEnv } from '@switchboard/warehouse';
 import { alerterConfig, alerterEnvSchema } from './config';
 import { createAlerter } from './service';
 
-const env = parseEnv(commonEnvSchema.merge(alerterEnvSchema));
+const env = parseEnv(commonEnvSchema.merge(alerterEnvSchema).merge(businessConfigEnvSchema));
 const log = createLogger('alerter', env.LOG_LEVEL);
 const metrics = createMetricsRegistry();
 const topics = topicNames(env.KAFKA_TOPIC_PREFIX);
@@ -23,6 +23,7 @@ const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOS
 const alerter = createAlerter({
   kafka, store: storeComponent.store, http, log, metrics, tenantOf: tenantResolverFromEnv(env),
   config: alerterConfig(env, topics.alerts, `http://${host}:${env.PORT}`),
+  businessConfig: { files: loadBusinessConfigFiles(env, env.DEFAULT_TENANT) },
 });
 await lifecycle.start([...alerter.components(), { name: 'http', start: () => http.start(), stop: () => http.stop() }]);
 log.info({ url: http.url }, 'alerter running');

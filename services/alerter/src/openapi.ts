@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIMENSIONS, GRANULARITY_IDS } from '@switchboard/kpi';
+import { CALENDAR_ID_RE, DIMENSIONS, GRANULARITY_IDS, slaPolicyListSchema, slaPolicySchema, tenantCalendarSchema } from '@switchboard/kpi';
 import {
   AUTH_ERRORS, TENANT_HEADER, errorResponse, jsonResponse, jsonSchema, pathParam,
   type OpenApiFragment, type OpenApiOperation, type OpenApiParameter,
@@ -12,6 +12,7 @@ import { goalSchema, targetSchema } from './targets';
 // same schemas as GET returns them (webhook URLs masked, secrets redacted: docs/alerts.md).
 
 const idParam = (what: string) => pathParam('id', `the ${what}'s id`, { type: 'string', pattern: ID_RE.source });
+const calendarId = pathParam('id', 'the calendar\'s id', { type: 'string', pattern: CALENDAR_ID_RE.source });
 const scope = z.partialRecord(z.enum(DIMENSIONS), z.string().nullable());
 const iso = z.string().describe('ISO-8601, UTC');
 
@@ -49,6 +50,21 @@ const alertSummary = z.object({
   link: z.string(),
   events: z.array(transition).optional().describe('with include=events: every transition'),
 });
+
+const source = (file: string) => z.enum(['api', 'file']).describe(`file: from ${file}, read-only over HTTP`);
+const storedCalendar = tenantCalendarSchema.extend({ id: z.string(), source: source('CALENDARS_FILE') });
+const slaVersion = z.object({
+  effective_from: iso.nullable().describe('in force from (null: always, a file list without effective_from)'),
+  source: source('SLA_POLICIES_FILE'),
+  policies: z.array(slaPolicySchema),
+});
+const slaPolicies = z.object({
+  source: source('SLA_POLICIES_FILE').nullable().describe('null: no list in force'),
+  effective_from: iso.nullable(),
+  policies: z.array(slaPolicySchema).describe('the ordered list in force now (empty: none)'),
+  versions: z.array(slaVersion).describe('every version, oldest effective_from first: an event is measured with the one in force at its occurred_at'),
+});
+const readOnly = (what: string, file: string) => errorResponse(`the ${what} comes from ${file} and is read-only over HTTP`);
 
 const storedTarget = targetSchema.extend({ id: z.string() });
 const storedGoal = goalSchema.extend({ id: z.string() });
@@ -119,7 +135,7 @@ export function alerterOpenApi(): OpenApiFragment {
     ...DIMENSIONS.map((d): OpenApiParameter => ({ name: `filter.${d}`, in: 'query', required: false, description: `only alerts whose scope has this ${d}`, schema: { type: 'string' } })),
   ];
   return {
-    tag: { name: 'alerts', description: 'Alert rules and alerts, targets and goals (the alerter): docs/alerts.md' },
+    tag: { name: 'alerts', description: 'Alert rules and alerts, targets and goals, calendars and SLA policies (the alerter): docs/alerts.md, docs/business-hours.md, docs/sla.md' },
     paths: {
       '/v1/alert-rules': {
         get: op({ operationId: 'listAlertRules', summary: 'The tenant\'s rules, from the API and the rules file', responses: { '200': jsonResponse(z.object({ rules: z.array(publicRule) }), 'every rule') } }),
@@ -148,6 +164,32 @@ export function alerterOpenApi(): OpenApiFragment {
         get: op({
           operationId: 'listAlerts', summary: 'Alerts, newest first', parameters: alertFilters,
           responses: { '200': jsonResponse(z.object({ alerts: z.array(alertSummary) }), 'the alerts matching the filters'), '400': invalid },
+        }),
+      },
+      '/v1/calendars': {
+        get: op({ operationId: 'listCalendars', summary: 'The tenant\'s calendars, from the API and the calendars file (docs/business-hours.md)', responses: { '200': jsonResponse(z.object({ calendars: z.array(storedCalendar) }), 'every calendar') } }),
+      },
+      '/v1/calendars/{id}': {
+        get: op({ operationId: 'getCalendar', summary: 'One calendar', parameters: [calendarId], responses: { '200': jsonResponse(storedCalendar, 'the calendar'), '404': notFound('calendar') } }),
+        put: op({
+          operationId: 'putCalendar', summary: 'Create or replace a calendar, with the queues it judges (or as the tenant\'s default)', parameters: [calendarId],
+          requestBody: body(tenantCalendarSchema.extend({ id: z.string().optional().describe('if given, must equal the path\'s') }), 'the calendar: versions (zone, weekly hours, holidays), queues, default', true),
+          responses: {
+            '200': jsonResponse(storedCalendar, 'replaced'), '201': jsonResponse(storedCalendar, 'created'),
+            '400': invalid, '409': readOnly('calendar', 'CALENDARS_FILE'),
+          },
+        }),
+        delete: op({
+          operationId: 'deleteCalendar', summary: 'Delete a calendar (its queues fall to the default calendar, or 24/7)', parameters: [calendarId],
+          responses: { '204': { description: 'deleted' }, '404': notFound('calendar'), '409': readOnly('calendar', 'CALENDARS_FILE') },
+        }),
+      },
+      '/v1/sla-policies': {
+        get: op({ operationId: 'getSlaPolicies', summary: 'The tenant\'s ordered SLA policy list in force now, and every version (docs/sla.md)', responses: { '200': jsonResponse(slaPolicies, 'the list and its versions') } }),
+        put: op({
+          operationId: 'putSlaPolicies', summary: 'Replace the ordered SLA policy list: a new version, in force from effective_from (default now)',
+          requestBody: body(z.union([slaPolicyListSchema, z.array(slaPolicySchema)]), '{policies: [...], effective_from?}, or the list alone', true),
+          responses: { '200': jsonResponse(slaVersion, 'the version written'), '400': invalid, '409': readOnly('tenant\'s SLA policy list', 'SLA_POLICIES_FILE') },
         }),
       },
       ...configPaths('target', 'targets', targetSchema, storedTarget),

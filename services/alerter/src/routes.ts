@@ -114,16 +114,21 @@ function parseAlertFilters(raw: Record<string, unknown>): { filters: AlertFilter
  * listed (source "file") but read-only here. Every validation problem comes back at once as
  * 400 {error, details: [{field, reason}]}.
  */
+/** Request bodies may be YAML too, like the rules file (registered per route scope). */
+export function acceptYaml(scope: FastifyInstance): void {
+  scope.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, YAML.parse(body as string));
+    } catch (err) {
+      done(Object.assign(new Error(`invalid YAML: ${(err as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
+}
+
 export function registerAlerterRoutes(app: FastifyInstance, deps: AlerterRouteDeps): void {
   const { alerter } = deps;
   app.register(async (scope) => {
-    scope.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
-      try {
-        done(null, YAML.parse(body as string));
-      } catch (err) {
-        done(Object.assign(new Error(`invalid YAML: ${(err as Error).message}`), { statusCode: 400 }), undefined);
-      }
-    });
+    acceptYaml(scope);
 
     scope.get('/v1/alert-rules', async (req) => {
       const tenant = deps.tenantOf(req).tenant;

@@ -7,10 +7,10 @@ import { createKafka, ensureTopics, schemaRegistryFromEnv, topicNames } from '@s
 import { createQuery, queryConfig, queryEnvSchema } from '@switchboard/query';
 import { HttpServer, Lifecycle, commonEnvSchema, createMetricsRegistry, tenantResolverFromEnv, type Component } from '@switchboard/service-kit';
 import { BiListener, biConfig, biEnvSchema, type BiConfig, type BiEnv } from '@switchboard/store-host';
-import { StoreComponent, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
+import { StoreComponent, businessConfigEnvSchema, loadBusinessConfigFiles, storeTargetFromEnv, type Store } from '@switchboard/warehouse';
 import type { z } from 'zod';
 
-export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);
+export const singleNodeEnvSchema = commonEnvSchema.merge(aggregatorEnvSchema).merge(alerterEnvSchema).merge(businessConfigEnvSchema).merge(ingestEnvSchema).merge(queryEnvSchema);
 export type SingleNodeEnv = z.infer<typeof singleNodeEnvSchema>;
 /** The node's variables with its BI listener's (docs/bi.md); main.ts adds its extras and refineBiEnv. */
 export const singleNodeBiEnvSchema = singleNodeEnvSchema.extend(biEnvSchema.shape);
@@ -46,10 +46,13 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
   ]);
   const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env), registry });
   createQuery({ store: storeComponent.store, http, metrics, tenantOf, config: queryConfig(env) });
-  const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics), registry });
+  // calendars and SLA policies of the files (a bad file stops the start, naming every problem);
+  // the aggregator's book serves the API too, so a change over HTTP reaches the next flush
+  const files = loadBusinessConfigFiles(env, env.DEFAULT_TENANT);
+  const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics), registry, businessConfig: { files, refreshMs: env.BUSINESS_CONFIG_REFRESH_MS } });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
   // alert links point at this node's own /v1/kpis
-  const alerter = createAlerter({ kafka, store: storeComponent.store, http, log, metrics, tenantOf, config: alerterConfig(env, topics.alerts, () => http.url) });
+  const alerter = createAlerter({ kafka, store: storeComponent.store, http, log, metrics, tenantOf, config: alerterConfig(env, topics.alerts, () => http.url), businessConfig: { book: aggregator.book } });
   await lifecycle.start([
     ...ingest.components,
     ...aggregator.components(),

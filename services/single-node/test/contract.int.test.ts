@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,10 +29,13 @@ const hour = (ms: number) => new Date(Math.floor(ms / 3600_000) * 3600_000).toIS
 
 beforeAll(async () => {
   if (!loadWallboard()) await buildWallboard(); // `npm test` builds it first
+  // a calendar from the file: read-only over HTTP
+  writeFileSync(join(state, 'calendars.yaml'), '- id: file-cal\n  queues: [q9]\n  versions: [{ effective_from: "2026-01-01", zone: UTC, weekly: { mon: [["09:00", "17:00"]] } }]\n');
   node = await startSingleNode(
     singleNodeEnvSchema.parse({
       KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `contract-${run}-`, KAFKA_EVENT_PARTITIONS: '1',
       AGGREGATOR_GROUP_ID: `contract-${run}`, ALERTER_GROUP_ID: `contract-alerter-${run}`, AGGREGATOR_FLUSH_MS: '100', PORT: '0', SWITCHBOARD_STATE: state,
+      CALENDARS_FILE: join(state, 'calendars.yaml'),
     }),
     log,
   );
@@ -141,6 +144,28 @@ describe('the HTTP surface of npm start', () => {
     expect((await call('GET', '/v1/targets/sl-q1')).status).toBe(404);
     expect((await call('DELETE', '/v1/goals/aband')).status).toBe(204);
     expect((await call('DELETE', '/v1/goals/aband')).status).toBe(404);
+
+    // calendars and SLA policies (docs/business-hours.md, docs/sla.md)
+    const calendar = { versions: [{ effective_from: '2026-01-01', zone: 'Europe/Berlin', weekly: { mon: [['08:00', '12:00'], ['13:00', '18:00']] } }], queues: ['q1'] };
+    expect((await call('PUT', '/v1/calendars/berlin', { body: calendar })).status).toBe(201);
+    // the aggregator's book has it before its next flush
+    expect(node.aggregator.book.calendarFor('demo', 'q1', now)?.versions[0]?.zone).toBe('Europe/Berlin');
+    expect((await call('PUT', '/v1/calendars/berlin', { body: 'queues: [q1]\ndefault: true\nversions: [{ effective_from: "2026-01-01", zone: UTC, weekly: { tue: [["08:00", "16:00"]] } }]\n', type: 'application/yaml' })).status).toBe(200);
+    expect((await call('PUT', '/v1/calendars/bad', { body: { versions: [{ effective_from: '2026-01-01', zone: 'Mars/Base', weekly: { mon: [['12:00', '08:00']] } }], queues: ['q1'] } })).status).toBe(400);
+    expect((await call('PUT', '/v1/calendars/file-cal', { body: calendar })).status).toBe(409);
+    expect((await call('GET', '/v1/calendars/berlin')).status).toBe(200);
+    expect((await call('GET', '/v1/calendars/missing')).status).toBe(404);
+    expect((await call('GET', '/v1/calendars')).status).toBe(200);
+    expect((await call('DELETE', '/v1/calendars/file-cal')).status).toBe(409);
+    expect((await call('DELETE', '/v1/calendars/berlin')).status).toBe(204);
+    expect((await call('DELETE', '/v1/calendars/berlin')).status).toBe(404);
+    const policies = [{ name: 'Urgent', conditions: { channel: ['email'] }, targets: { urgent: { first_reply: { minutes: 60, business_hours: true } } } }];
+    expect((await call('GET', '/v1/sla-policies')).status).toBe(200);
+    expect((await call('PUT', '/v1/sla-policies', { body: { policies, effective_from: '2026-11-01T00:00:00Z' } })).status).toBe(200);
+    expect((await call('PUT', '/v1/sla-policies', { body: policies })).status).toBe(200);
+    expect((await call('PUT', '/v1/sla-policies', { body: 'policies:\n  - name: All\n    targets: { normal: { resolution: { minutes: 480 } } }\n', type: 'application/yaml' })).status).toBe(200);
+    expect((await call('PUT', '/v1/sla-policies', { body: { policies: [{ name: 'x', targets: { p1: {} } }] } })).status).toBe(400);
+    expect((await call('GET', '/v1/sla-policies')).body).toMatchObject({ source: 'api', policies: [{ name: 'All' }] });
 
     // the process
     for (const p of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json']) expect((await call('GET', p)).status).toBe(200);

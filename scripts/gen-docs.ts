@@ -175,7 +175,7 @@ export const ENV_SECTIONS: EnvSection[] = [
   { title: 'Ingest and the vendor webhooks', source: 'ingestEnvSchema, services/ingest/src/service.ts', schema: ingestEnvSchema },
   { title: 'Query', source: 'queryEnvSchema, services/query/src/config.ts', schema: queryEnvSchema },
   { title: 'Alerter', source: 'alerterEnvSchema, services/alerter/src/config.ts', schema: alerterEnvSchema },
-  { title: 'Calendars and SLA policies (aggregator, alerter and the single node)', source: 'businessConfigEnvSchema, packages/warehouse/src/business-config.ts', schema: businessConfigEnvSchema },
+  { title: 'Calendars and SLA policies (aggregator, alerter, query and the single node)', source: 'businessConfigEnvSchema, packages/warehouse/src/business-config.ts', schema: businessConfigEnvSchema },
   { title: 'Single node (`npm start`), beyond the services it runs', source: 'nodeExtrasEnvSchema, services/single-node/src/env.ts', schema: nodeExtrasEnvSchema },
   { title: 'BI listener of the single node (ClickHouse HTTP for BI tools, docs/bi.md)', source: 'biEnvSchema, services/store-host/src/bi.ts', schema: biEnvSchema },
   { title: 'Store host (`npm run store-host`), its only variables', source: 'storeHostEnvSchema, services/store-host/src/config.ts', schema: storeHostEnvSchema },

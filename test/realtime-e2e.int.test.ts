@@ -135,13 +135,15 @@ async function realtime(t: string, q: Q): Promise<RealtimeGroup[]> {
   const r = await fetch(`${http.url}/v1/realtime?${params}`, { headers: { 'x-tenant-id': t } });
   const body = (await r.json()) as { groups: (RealtimeGroup & Record<string, unknown>)[] };
   expect(r.status, JSON.stringify(body)).toBe(200);
+  // no SLA policies here (and no priorities): nothing breached or at risk (docs/sla.md)
+  for (const g of body.groups) expect([g.sla_breached_open, g.sla_at_risk]).toEqual([0, 0]);
   // the state of the reader; staffing (docs/staffing.md) is checked by the contract test. A
   // group listed only for its staffing (contacts offered in the last 15 minutes, nothing in
   // progress) has no state at all, which no group of the reader lacks (but the one total row
   // of an ungrouped query, always listed).
   return body.groups
     .filter((g) => q.groupBy.length === 0 || g.contacts_in_queue + g.contacts_in_service + g.open_backlog + Object.values(g.agents).reduce((n, x) => n + x, 0) > 0)
-    .map(({ offered_15m: _o, aht_ms: _a, agents_required: _r, agents_required_scheduled: _s, staffing_gap: _g, ...state }) => state as RealtimeGroup);
+    .map(({ offered_15m: _o, aht_ms: _a, agents_required: _r, agents_required_scheduled: _s, staffing_gap: _g, sla_breached_open: _b, sla_at_risk: _k, ...state }) => state as RealtimeGroup);
 }
 
 /** Delivers contact events out of order (the newer hour first, each half shuffled) but each agent's changes in their order. */

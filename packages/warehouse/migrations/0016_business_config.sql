@@ -19,3 +19,11 @@ CREATE TABLE IF NOT EXISTS business_config
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, kind, id, version);
+
+-- SLA clocks of open tickets in /v1/realtime (docs/sla.md, "Open tickets now"): the ticket
+-- machine's rows carry the priority of the event that opened (or reopened) the ticket, and a
+-- third machine per contact, `reply`, holds its first agent reply. Enum values are only added
+-- (a metadata change, allowed on a key column); rows written before have priority ''.
+ALTER TABLE contact_state ADD COLUMN IF NOT EXISTS priority LowCardinality(String) DEFAULT '' AFTER channel;
+ALTER TABLE contact_state MODIFY COLUMN kind Enum8('queue' = 1, 'ticket' = 2, 'reply' = 3);
+ALTER TABLE contact_state MODIFY COLUMN state Enum8('queued' = 1, 'in_service' = 2, 'ended' = 3, 'open' = 4, 'resolved' = 5, 'replied' = 6);

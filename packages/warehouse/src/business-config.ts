@@ -19,7 +19,7 @@ import type { InsertStats } from './insert';
 export const businessConfigEnvSchema = z.object({
   CALENDARS_FILE: z.string().optional().describe('YAML or JSON list of calendars (or {calendars: [...]}), each with an id and optionally a tenant; read-only over HTTP (docs/business-hours.md)'),
   SLA_POLICIES_FILE: z.string().optional().describe('YAML or JSON SLA policy lists: {policies: [...]} or a list of {tenant, effective_from, policies}; read-only over HTTP (docs/sla.md)'),
-  BUSINESS_CONFIG_REFRESH_MS: z.coerce.number().int().min(0).max(600_000).default(1000).describe('the aggregator looks for calendar and SLA policy changes at most this often, before a flush (one small statement)'),
+  BUSINESS_CONFIG_REFRESH_MS: z.coerce.number().int().min(0).max(600_000).default(1000).describe('the aggregator (before a flush) and the query service (for /v1/realtime) look for calendar and SLA policy changes at most this often (one small statement)'),
 });
 export type BusinessConfigEnv = z.infer<typeof businessConfigEnvSchema>;
 

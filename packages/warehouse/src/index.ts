@@ -36,4 +36,5 @@ export { windowSource, type WindowSource } from './window-source';
 export { readKpiTable, readKpis, windowRowsQuery, type KpiTable, type Point, type ReadKpiOptions, type Series } from './kpi-reader';
 export { DEFAULT_LOOKBACK_H, MAX_LOOKBACK_H, REALTIME_DIMENSIONS, type RealtimeDimension, type RealtimeQuery } from './realtime-query';
 export { AGENT_STATES, RealtimeReader, readRealtime, type RealtimeGroup, type RealtimeReaderOptions } from './realtime-reader';
+export { readOpenTickets, type OpenTicket } from './open-tickets';
 export { activeParts, engineCounters, partKey, partsFingerprint, partsOverlapping, type ActivePart, type EngineCounters } from './parts';

@@ -327,8 +327,9 @@ export class RealtimeReader {
     }
     const selects: string[] = [];
     if (missing.contact_state!.length) {
+      // the `reply` machine (SLA clocks, migration 0016) is not part of these tallies
       selects.push(`SELECT 'contact_state' AS t, _part AS part, toString(kind) AS src, groupUniqArray(contact_id) AS keys FROM contact_state
-        WHERE tenant_id = {tenant:String} AND _part IN {contact_parts:Array(String)} GROUP BY part, src`);
+        WHERE tenant_id = {tenant:String} AND _part IN {contact_parts:Array(String)} AND kind IN ('queue', 'ticket') GROUP BY part, src`);
     }
     if (missing.agent_state!.length) {
       selects.push(`SELECT 'agent_state' AS t, _part AS part, 'agent' AS src, groupUniqArray(agent_id) AS keys FROM agent_state

@@ -13,7 +13,10 @@ import { RowBinary, tokenedInsert, type InsertStats } from './insert';
  *    resolved → ended. Other events (wrapup_completed, surveys, transfers …) do not move it: a
  *    transferred call's first leg wraps up after its second leg is queued, and must not take
  *    the contact out of the queue.
- *  - `ticket`: contact_created, reopened → open; resolved → resolved.
+ *  - `ticket`: contact_created, reopened → open; resolved → resolved. Its rows carry the
+ *    event's priority (migration 0016), which the SLA clocks of open tickets go by.
+ *  - `reply`: the first agent reply (agent_message with first_response) → replied, so the
+ *    first-reply clock of an open ticket stops (docs/sla.md, "Open tickets now").
  * Agents: agent_state_changed → its agent_state.
  *
  * Out-of-order events: the version is occurred_at (ms) × 16 + a tie-break, so the event that
@@ -26,8 +29,8 @@ import { RowBinary, tokenedInsert, type InsertStats } from './insert';
  * partition, so the producer's order); across two batches they tie, and event_id decides.
  */
 
-export type ContactMachine = 'queue' | 'ticket';
-export type ContactStateName = 'queued' | 'in_service' | 'ended' | 'open' | 'resolved';
+export type ContactMachine = 'queue' | 'ticket' | 'reply';
+export type ContactStateName = 'queued' | 'in_service' | 'ended' | 'open' | 'resolved' | 'replied';
 
 /** event type → (machine, state it enters, rank among same-millisecond events of that machine) */
 export const CONTACT_TRANSITIONS: Partial<Record<EventType, { machine: ContactMachine; state: ContactStateName; rank: number }>> = {
@@ -59,6 +62,8 @@ export interface ContactStateRow {
   queue_id: string;
   team_id: string;
   channel: string;
+  /** the event's priority ('' without one) */
+  priority: string;
   event_id: string;
 }
 
@@ -82,19 +87,21 @@ export function newer(a: { ver: number; event_id: string }, b: { ver: number; ev
 const NONE: ContactStateRow[] = [];
 
 /** The Enum8 codes of the state tables (migration 0009), as RowBinary writes an enum. */
-export const CONTACT_KIND_CODE: Record<ContactMachine, number> = { queue: 1, ticket: 2 };
-export const CONTACT_STATE_CODE: Record<ContactStateName, number> = { queued: 1, in_service: 2, ended: 3, open: 4, resolved: 5 };
+export const CONTACT_KIND_CODE: Record<ContactMachine, number> = { queue: 1, ticket: 2, reply: 3 };
+export const CONTACT_STATE_CODE: Record<ContactStateName, number> = { queued: 1, in_service: 2, ended: 3, open: 4, resolved: 5, replied: 6 };
 export const AGENT_STATE_CODE: Record<AgentState, number> = { available: 1, busy: 2, after_call_work: 3, away: 4, offline: 5 };
 
 /** The state rows an event yields (none, one, or one per machine: `resolved` ends the queue flow and the ticket). */
 export function contactStateRows(e: ContactEvent): ContactStateRow[] {
   const q = CONTACT_TRANSITIONS[e.type];
   const t = TICKET_TRANSITIONS[e.type];
-  if (!q && !t) return NONE;
   const row = (kind: ContactMachine, state: ContactStateName, rank: number): ContactStateRow => ({
     tenant_id: e.tenant_id, kind, contact_id: e.contact_id, ver: e.occurred_at * TIE_SLOTS + rank, state,
-    since: e.occurred_at, queue_id: e.queue_id ?? '', team_id: e.team_id ?? '', channel: e.channel, event_id: e.event_id,
+    since: e.occurred_at, queue_id: e.queue_id ?? '', team_id: e.team_id ?? '', channel: e.channel, priority: e.priority ?? '', event_id: e.event_id,
   });
+  // a contact has one first reply (its event_id is stable across replays), so one `reply` row
+  if (e.type === 'agent_message' && e.first_response === true) return [row('reply', 'replied', 0)];
+  if (!q && !t) return NONE;
   if (q && t) return [row('queue', q.state, q.rank), row('ticket', t.state, t.rank)];
   return q ? [row('queue', q.state, q.rank)] : [row('ticket', t!.state, t!.rank)];
 }
@@ -154,9 +161,10 @@ export class StateWriter {
         out.string(r.queue_id);
         out.string(r.team_id);
         out.string(r.channel);
+        out.string(r.priority);
         out.string(r.event_id);
       }
-      await this.insert('contact_state', dedupToken, ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'event_id'], out, contacts.length);
+      await this.insert('contact_state', dedupToken, ['tenant_id', 'kind', 'contact_id', 'ver', 'state', 'since', 'queue_id', 'team_id', 'channel', 'priority', 'event_id'], out, contacts.length);
     }
     if (agents.length > 0) {
       const out = new RowBinary(agents.length * 128);

@@ -36,6 +36,20 @@ const summary = (s: ReturnType<typeof stateAfter>) => ({
 });
 
 describe('foldStateRows', () => {
+  it('ticket rows carry the event\'s priority; the first agent reply is a `reply` row, later replies none (SLA clocks, docs/sla.md)', () => {
+    const f = foldStateRows([
+      ev('contact_created', 0, { channel: 'email', priority: 'urgent' }),
+      ev('agent_message', 60_000, { channel: 'email', priority: 'urgent', agent_id: 'a1', first_response: true, response_ms: 60_000 }),
+      ev('agent_message', 120_000, { channel: 'email', priority: 'urgent', agent_id: 'a1', first_response: false, response_ms: 10_000 }),
+      ev('contact_created', 0, { contact_id: 'c2', channel: 'email' }),
+    ]);
+    expect(f.contacts.map((r) => [r.contact_id, r.kind, r.state, r.since - T, r.priority])).toEqual([
+      ['c1', 'ticket', 'open', 0, 'urgent'],
+      ['c1', 'reply', 'replied', 60_000, 'urgent'],
+      ['c2', 'ticket', 'open', 0, ''],
+    ]);
+  });
+
   it('keeps one row per contact machine: the queue flow and the ticket', () => {
     const f = foldStateRows([ev('contact_created', 0), ev('queued', 1000), ev('answered', 21_000, { wait_ms: 20_000, agent_id: 'a1', team_id: 'team-1' })]);
     expect(f.contacts.map((r) => [r.kind, r.state, r.since - T, r.team_id])).toEqual([

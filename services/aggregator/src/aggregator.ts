@@ -180,11 +180,11 @@ export class Aggregator {
       await this.dlq.publish(letters);
     }
     const end = this.writeSeconds.startTimer();
+    // calendars and SLA policies changed since the last look, before anything of the batch is
+    // written (at most one small statement, none within BUSINESS_CONFIG_REFRESH_MS of the last)
+    await this.book.refresh();
     await this.ledger.record(fresh, batch.token);
     const counted = fresh.filter(feedsAggregates);
-    // calendars and SLA policies changed since the last look (at most one small statement,
-    // and none within BUSINESS_CONFIG_REFRESH_MS of the last)
-    await this.book.refresh();
     const rows = aggregateMinuteRows(counted, undefined, this.book);
     const byQueue = aggregateMinuteRows(counted, QUEUE_DIMENSIONS, this.book);
     // realtime state (GET /v1/realtime) before the rollups: idempotent under the batch token

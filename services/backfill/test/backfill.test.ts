@@ -131,6 +131,13 @@ describe('CSV with a column mapping', () => {
     expect(new Set(sink.events.map((e) => e.event_id)).size).toBe(3);
   });
 
+  it('maps a ticket priority column, its codes translated (schema v2, docs/sla.md)', () => {
+    const withPriority = csvMappingSchema.parse({ ...mapping, fields: { ...mapping.fields, priority: { column: 'Prio', values: { P1: 'urgent', P2: 'high', P3: 'normal', P4: 'low' } } } });
+    const row = { CallId: '9', Event: 'Q', Time: '2026-11-20T10:00:00Z', Queue: 'billing', WaitSeconds: '', Site: '', Prio: 'P1' };
+    expect(csvRowToEvent(row, withPriority, 'acme').priority).toBe('urgent');
+    expect(csvRowToEvent({ ...row, Prio: '' }, withPriority, 'acme').priority).toBeUndefined();
+  });
+
   it('names a mapped column missing from the file, and mapping mistakes', () => {
     expect(() => csvRowToEvent({ CallId: '1' }, mapping, 'acme')).toThrow('column "Event" (mapped to type) is not in the file');
     const bad = csvMappingSchema.safeParse({ fields: { contact_id: 'a', type: 'b', wait: 'c' } });

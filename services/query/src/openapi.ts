@@ -119,6 +119,7 @@ const realtimeResponse = z.object({
     group_by: z.array(z.enum(REALTIME_DIMENSIONS)),
     filters: z.partialRecord(z.enum(REALTIME_DIMENSIONS), z.array(z.string())),
     staffing: z.object({ window_ms: z.number().int(), sl_threshold_s: z.number(), sl_target: z.number(), max_occupancy: z.number(), shrinkage: z.number() }).describe('how agents_required was sized'),
+    sla: z.object({ at_risk_ms: z.number().int() }).describe('sla_at_risk: a clock passes its target within this long'),
   }),
   groups: z.array(z.object({
     group: z.partialRecord(z.enum(REALTIME_DIMENSIONS), z.string().nullable()),
@@ -134,6 +135,8 @@ const realtimeResponse = z.object({
     agents_required: z.number().int().nullable().describe('staffing: Erlang C agents for that load, the service-level target and the occupancy cap (docs/staffing.md); null without a handle time'),
     agents_required_scheduled: z.number().int().nullable().describe('staffing: agents_required ÷ (1 − shrinkage)'),
     staffing_gap: z.number().int().nullable().describe('staffing: agents_logged_in − agents_required (negative: understaffed)'),
+    sla_breached_open: z.number().int().describe('SLA: open tickets whose first-reply or resolution clock has passed its target (docs/sla.md)'),
+    sla_at_risk: z.number().int().describe('SLA: open tickets not breached whose clock will pass its target within meta.sla.at_risk_ms (15 minutes)'),
   })),
 });
 

@@ -9,7 +9,8 @@ import { DEFAULT_QUERY_CONFIG } from './config';
 import { kpiCsv, type PointsSeries } from './kpi-csv';
 import { parseRealtimeQuery } from './realtime-params';
 import { STAFFING_WINDOW_MS, staffingNow, withStaffing } from './realtime-staffing';
-import { RealtimeReader } from '@switchboard/warehouse';
+import { BusinessConfigBook, RealtimeReader, readOpenTickets } from '@switchboard/warehouse';
+import { SLA_AT_RISK_MS, slaNow, withSla } from './realtime-sla';
 
 export interface QueryRouteDeps {
   client: ClickHouseClient;
@@ -22,6 +23,8 @@ export interface QueryRouteDeps {
   lateHorizonMs?: number;
   /** memory for /v1/kpis answers kept per day (kpi-cache.ts); 0 turns the cache off */
   cacheBytes?: number;
+  /** calendars and SLA policies: the SLA clocks of open tickets in /v1/realtime (docs/sla.md); default: the store's */
+  book?: BusinessConfigBook;
 }
 
 const DEFAULT_LATE_HORIZON_MS = 7 * 24 * 3_600_000;
@@ -83,18 +86,22 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   const realtime = new RealtimeReader(deps.client);
+  const book = deps.book ?? new BusinessConfigBook({ client: deps.client });
   app.get('/v1/realtime', async (req, reply) => {
     const end = realtimeLatency.startTimer();
     try {
       const tenant = deps.tenantOf(req).tenant;
       const q = parseRealtimeQuery(req.query as Record<string, unknown>, now());
-      const [groups, staffing] = await Promise.all([realtime.read(tenant, q), staffingNow(deps.client, tenant, q, q.staffing)]);
+      const [groups, staffing, tickets] = await Promise.all([
+        realtime.read(tenant, q), staffingNow(deps.client, tenant, q, q.staffing), readOpenTickets(deps.client, tenant, q), book.refresh(),
+      ]);
       return {
         meta: {
           at: new Date(q.at).toISOString(), lookback_h: q.lookbackH, group_by: q.groupBy, filters: q.filters,
           staffing: { window_ms: STAFFING_WINDOW_MS, sl_threshold_s: q.staffing.slThresholdS, sl_target: q.staffing.slTarget, max_occupancy: q.staffing.maxOccupancy, shrinkage: q.staffing.shrinkage },
+          sla: { at_risk_ms: SLA_AT_RISK_MS },
         },
-        groups: withStaffing(groups, staffing, q.groupBy),
+        groups: withSla(withStaffing(groups, staffing, q.groupBy), slaNow(tickets, tenant, book, q.at, q.groupBy), q.groupBy),
       };
     } catch (err) {
       if (err instanceof BadQuery) return reply.code(400).send({ error: 'invalid query', details: err.problems });

@@ -45,11 +45,12 @@ export async function startSingleNode(env: SingleNodeEnv, log: Logger, extra: Co
     { name: 'kafka-topics', start: () => ensureTopics(kafka, topics, { eventPartitions: env.KAFKA_EVENT_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }), stop: async () => undefined },
   ]);
   const ingest = createIngest({ kafka, http, log, metrics, tenantOf, topics, config: ingestConfig(env), registry });
-  createQuery({ store: storeComponent.store, http, metrics, tenantOf, config: queryConfig(env) });
   // calendars and SLA policies of the files (a bad file stops the start, naming every problem);
-  // the aggregator's book serves the API too, so a change over HTTP reaches the next flush
+  // the aggregator's book serves the API and /v1/realtime too, so a change over HTTP reaches
+  // the next flush
   const files = loadBusinessConfigFiles(env, env.DEFAULT_TENANT);
   const aggregator = new Aggregator({ kafka, store: storeComponent.store, log, metrics, config: aggregatorConfig(env, topics), registry, businessConfig: { files, refreshMs: env.BUSINESS_CONFIG_REFRESH_MS } });
+  createQuery({ store: storeComponent.store, http, metrics, tenantOf, config: queryConfig(env), businessConfig: { book: aggregator.book } });
   http.addReadinessCheck({ name: 'aggregator', check: () => (aggregator.consumer.isRunning ? null : 'consumer not running') });
   // alert links point at this node's own /v1/kpis
   const alerter = createAlerter({ kafka, store: storeComponent.store, http, log, metrics, tenantOf, config: alerterConfig(env, topics.alerts, () => http.url), businessConfig: { book: aggregator.book } });

@@ -200,6 +200,33 @@ describe('the HTTP surface of npm start', () => {
     expect(checker.problems({ method: 'GET', path: '/nowhere', status: 200, contentType: 'application/json', body: {} })[0]).toMatch(/no such path/);
   });
 
+  it('counts the open tickets past or near their SLA targets per queue (docs/sla.md, "Open tickets now")', async () => {
+    const q = `sla-${run}`;
+    const policies = [{ name: 'Urgent here', conditions: { queue_id: [q] }, targets: { urgent: { first_reply: { minutes: 60 }, resolution: { minutes: 240 } } } }];
+    expect((await call('PUT', '/v1/sla-policies', { body: { policies } })).status).toBe(200);
+    const t0 = Date.now();
+    const created = (c: string, agoMin: number, priority?: string) => ({ event_id: `${c}-c`, contact_id: c, type: 'contact_created', occurred_at: t0 - agoMin * 60_000, channel: 'email', direction: 'inbound', queue_id: q, ...(priority ? { priority } : {}) });
+    const events = [
+      created(`${q}-late`, 120, 'urgent'), // first reply due 60 minutes ago: breached
+      created(`${q}-soon`, 50, 'urgent'), // due in 10 minutes: at risk
+      created(`${q}-fresh`, 10, 'urgent'),
+      created(`${q}-answered`, 180, 'urgent'), // replied; resolution due in an hour
+      { event_id: `${q}-answered-r`, contact_id: `${q}-answered`, type: 'agent_message', occurred_at: t0 - 170 * 60_000, channel: 'email', direction: 'inbound', queue_id: q, agent_id: 'ag', first_response: true, response_ms: 600_000, priority: 'urgent' },
+      created(`${q}-none`, 300), // no priority: no SLA
+    ];
+    expect((await call('POST', '/v1/events', { body: events })).status).toBe(202);
+    let group: Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const r = await call('GET', `/v1/realtime?group_by=queue_id&filter.queue_id=${q}`);
+      group = (r.body.groups as { group: { queue_id: string } }[]).find((g) => g.group.queue_id === q);
+      if (group?.open_backlog === 5) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(problems).toEqual([]);
+    expect(group).toMatchObject({ open_backlog: 5, sla_breached_open: 1, sla_at_risk: 1 });
+  });
+
   it('sizes staffing now per queue from the trailing 15 minutes of /v1/kpis (Erlang C, docs/staffing.md)', async () => {
     const q = `staff-${run}`;
     const minute = Math.floor(Date.now() / 60_000) * 60_000;

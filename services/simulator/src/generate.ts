@@ -133,6 +133,9 @@ function priorityOf(c: { n: number; channel: Channel }): Priority | null {
   return u < 20 ? 'low' : u < 75 ? 'normal' : u < 95 ? 'high' : 'urgent';
 }
 
+/** Channels a customer waits on live: after hours they are blocked, where a ticket would be taken. */
+const LIVE_CHANNELS: ReadonlySet<Channel> = new Set(['voice', 'chat', 'video']);
+
 interface Contact {
   n: number;
   id: string;
@@ -589,8 +592,9 @@ export class Engine {
 
   private enter(c: Contact, t: number): void {
     const q = c.q;
-    // after hours first, so the draw below happens for the same contacts with or without a calendar
-    if (this.calendar && !isOpenAt(this.calendar, t)) {
+    // after hours first, so the draw below happens for the same contacts with or without a
+    // calendar; only live channels are turned away, tickets (email, messaging…) are taken and wait
+    if (this.calendar && LIVE_CHANNELS.has(c.channel) && !isOpenAt(this.calendar, t)) {
       c.phase = P_DONE;
       this.emit('blocked', t, c, q, null);
       this.endJourney(c, 0.6);

@@ -150,8 +150,10 @@ export interface GeneratorOptions {
   /** after `durationMs`, stop arrivals but let in-flight contacts finish */
   drain?: boolean;
   /**
-   * The business calendar of every queue (docs/business-hours.md): a contact arriving while it
-   * is closed is blocked (the after-hours message), as centers do. None: open 24/7.
+   * The business calendar of every queue (docs/business-hours.md): a call, chat or video contact
+   * arriving while it is closed is blocked (the after-hours message), as centers do; tickets
+   * (email, messaging, …) are taken and answered as usual, so their business time runs short of
+   * their calendar time. None: open 24/7.
    */
   calendar?: Calendar;
   /**

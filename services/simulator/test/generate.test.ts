@@ -263,7 +263,7 @@ describe('generateEvents', () => {
     for (const e of chatFirst.slice(0, 200)) expect(e.response_ms).toBeGreaterThan(1_000);
   });
 
-  it('with a calendar, blocks every contact arriving while closed and queues no new one then', () => {
+  it('with a calendar, blocks every call or chat arriving while closed and queues no new one then; tickets are taken', () => {
     // open 08:00–18:00 UTC on weekdays: the simulated Monday is closed at night and in the evening
     const calendar = calendarSchema.parse({ versions: [{ effective_from: '2020-01-01', zone: 'UTC', weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['08:00', '18:00']]])) }] });
     const withCal = generateEvents({ ...dayOpts, calendar });
@@ -271,7 +271,10 @@ describe('generateEvents', () => {
     // a contact's first queueing: transfers and reopened tickets of contacts taken in before closing are still served
     const firstQueued = new Map<string, ContactEvent>();
     for (const e of withCal) if (e.type === 'queued' && !firstQueued.has(e.contact_id)) firstQueued.set(e.contact_id, e);
-    const closedQueued = [...firstQueued.values()].filter((e) => !open(e.occurred_at));
+    const live = new Set(['voice', 'chat', 'video']);
+    const closedQueued = [...firstQueued.values()].filter((e) => live.has(e.channel) && !open(e.occurred_at));
+    // tickets are taken after hours
+    expect([...firstQueued.values()].filter((e) => !live.has(e.channel) && !open(e.occurred_at)).length).toBeGreaterThan(10);
     const afterHoursBlocked = withCal.filter((e) => e.type === 'blocked' && !open(e.occurred_at));
     expect(closedQueued).toEqual([]);
     expect(afterHoursBlocked.length).toBeGreaterThan(200);

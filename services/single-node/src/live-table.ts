@@ -7,10 +7,15 @@ const COLUMNS = [
   { id: 'answered', label: 'answered', fmt: (v: number) => String(v) },
   { id: 'abandonment_rate', label: 'aband%', fmt: (v: number) => (100 * v).toFixed(1) },
   { id: 'service_level', label: 'SL20%', fmt: (v: number) => (100 * v).toFixed(1) },
+  // the contacts queued while the queue was open (docs/business-hours.md)
+  { id: 'service_level_in_hours', label: 'SLin%', fmt: (v: number) => (100 * v).toFixed(1) },
   { id: 'asa_ms', label: 'ASA s', fmt: (v: number) => (v / 1000).toFixed(1) },
   { id: 'aht_ms', label: 'AHT s', fmt: (v: number) => (v / 1000).toFixed(0) },
   { id: 'csat', label: 'CSAT%', fmt: (v: number) => (100 * v).toFixed(0) },
   { id: 'nps', label: 'NPS', fmt: (v: number) => v.toFixed(0) },
+  // tickets: first reply in business minutes, and replies/resolutions that missed their SLA policy
+  { id: 'frt_bh_ms', label: 'FRTbh m', fmt: (v: number) => (v / 60_000).toFixed(1) },
+  { id: 'sla_breaches', label: 'SLA miss', fmt: (v: number) => String(v) },
 ] as const;
 
 /** The current quarter-hour per queue, as a supervisor's wallboard would show it. */

@@ -8,6 +8,7 @@ import { refineBiEnv } from '@switchboard/store-host';
 import { createSimulator } from '@switchboard/simulator';
 import { httpSink } from '@switchboard/simulator/sinks';
 import { nodeExtrasEnvSchema } from './env';
+import { ensureDemoBusinessConfig } from './demo-business';
 import { renderLiveTable } from './live-table';
 import { createNodeBi, singleNodeBiEnvSchema, startSingleNode } from './node';
 
@@ -29,10 +30,18 @@ const bi = createNodeBi(env, log);
 const node = await startSingleNode(env, log, bi ? [bi.component] : []);
 const url = node.http.url;
 const extras: (() => Promise<void>)[] = [];
+let business: string[] = [];
 if (env.SIMULATOR_EPS > 0) {
+  // business hours and priorities for the simulated center: the tenant's default calendar blocks
+  // after-hours arrivals (a demo one and SLA policies are written where the tenant has none)
+  const withBusiness = env.SIMULATOR_BUSINESS === '1';
+  if (withBusiness) business = await ensureDemoBusinessConfig(node.store.client, node.aggregator.book, env.DEFAULT_TENANT);
+  const calendar = withBusiness ? node.aggregator.book.calendarFor(env.DEFAULT_TENANT, null, Date.now()) : undefined;
   const sim = createSimulator(
     {
       tenantId: env.DEFAULT_TENANT,
+      ...(calendar ? { calendar } : {}),
+      priorities: withBusiness,
       eventsPerSecond: env.SIMULATOR_EPS,
       queueCount: env.SIMULATOR_QUEUES,
       flushIntervalMs: env.SIMULATOR_FLUSH_MS,
@@ -53,7 +62,8 @@ const banner = [
   `  alerts     ${url}/v1/alert-rules  ${url}/v1/alerts${env.ALERT_RULES_FILE ? `  (rules file ${env.ALERT_RULES_FILE})` : ''}`,
   `  health     ${url}/healthz  ${url}/readyz  ${url}/metrics`,
   bi ? `  ClickHouse (BI) ${bi.listener.url}  user ${bi.config.user}  password ${bi.config.passwordFile ? `${bi.config.password}  (generated, kept in ${bi.config.passwordFile})` : '(BI_PASSWORD)'}  read-only; docs/bi.md` : '',
-  env.SIMULATOR_EPS > 0 ? `  simulator  ${env.SIMULATOR_EPS} events/s into ingest` : '  simulator  off',
+  env.SIMULATOR_EPS > 0 ? `  simulator  ${env.SIMULATOR_EPS} events/s into ingest${env.SIMULATOR_BUSINESS === '1' ? ', tickets with priorities, after-hours arrivals blocked' : ''}` : '  simulator  off',
+  ...business.map((b) => `  wrote      ${b}; docs/business-hours.md`),
   live ? `  logs       ${logFile}` : '',
 ].filter(Boolean).join('\n');
 console.log(banner);

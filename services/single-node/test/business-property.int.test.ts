@@ -10,6 +10,8 @@ import {
   CalendarIndex, DIMENSIONS, WEEKDAYS, kpiOptionsSchema, referenceSeries, slaPolicyListSchema, slaTargetsFor, tenantCalendarSchema,
   type Dimension, type FoldContext, type Granularity, type Series,
 } from '@switchboard/kpi';
+import { generateEvents } from '@switchboard/simulator';
+import { DEMO_CALENDAR, DEMO_SLA } from '../src/demo-business';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences } from './helpers';
 
@@ -230,4 +232,44 @@ describe('property: random calendars, SLA policies and histories through the pip
     );
     console.log(`[business property] ${runs} random configurations and histories, ${sent} events, ${values} KPI values and the BI view equal to the reference`);
   }, 600_000);
+});
+
+describe('a simulated day with a calendar and SLA policies', () => {
+  it('through the pipeline: every business-time and SLA KPI per queue and hour equals the reference, after-hours arrivals blocked', async () => {
+    const tenant = `bday-${run}`;
+    // yesterday, a full UTC day: the demo calendar of npm start closes at night
+    const dayStart = Math.floor(now / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
+    expect((await call('PUT', '/v1/calendars/center', tenant, { ...DEMO_CALENDAR, default: true })).status).toBe(201);
+    expect((await call('PUT', '/v1/sla-policies', tenant, { effective_from: new Date(dayStart - HOUR).toISOString(), policies: DEMO_SLA })).status).toBe(200);
+    const events = generateEvents({ seed: tenant, tenantId: tenant, start: dayStart, durationMs: 24 * HOUR, arrivalsPerHour: 120, queueCount: 5, calendar: DEMO_CALENDAR, priorities: true });
+    for (let i = 0; i < events.length; i += 5000) expect((await call('POST', '/v1/events', tenant, events.slice(i, i + 5000))).status).toBe(202);
+    const index = new CalendarIndex([tenantCalendarSchema.parse({ ...DEMO_CALENDAR, default: true })]);
+    const context: FoldContext = { calendarFor: (_t, q) => index.calendarFor(q), slaTargetsFor: (e) => slaTargetsFor(DEMO_SLA, e) };
+    const q = { from: dayStart, to: dayStart + 24 * HOUR };
+    const query = async (g: Granularity, groupBy: Dimension[]) => {
+      const params = new URLSearchParams({ metrics: BUSINESS_KPIS.join(','), from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), granularity: g });
+      if (groupBy.length) params.set('group_by', groupBy.join(','));
+      const r = await call('GET', `/v1/kpis?${params}`, tenant);
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { series: Series[] }).series;
+    };
+    const want = (g: Granularity, groupBy: Dimension[]) => referenceSeries(events, { tenant, ...q, granularity: g, metrics: BUSINESS_KPIS, groupBy, filters: {}, options: kpiOptionsSchema.parse({}), context });
+    const deadline = Date.now() + 60_000;
+    let diff: string[] = [];
+    for (;;) {
+      diff = differences(await query('1d', []), want('1d', []));
+      if (diff.length === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(diff.slice(0, 10)).toEqual([]);
+    expect(differences(await query('1h', ['queue_id']), want('1h', ['queue_id'])).slice(0, 10)).toEqual([]);
+    expect(differences(await query('15m', ['channel']), want('15m', ['channel'])).slice(0, 10)).toEqual([]);
+    // the day is what a center looks like: calls after hours blocked (fewer offered in hours than
+    // calls and chats queued), tickets answered at night (their business time runs short)
+    const day = (await query('1d', []))[0]!.points[0]!;
+    expect(Number(day.in_hours_offered)).toBeGreaterThan(100);
+    expect(Number(day.sla_breaches)).toBeGreaterThan(0);
+    expect(Number(day.sla_first_reply_rate)).toBeGreaterThan(0);
+    expect(Number(day.frt_bh_ms)).toBeLessThan(Number(day.frt_ms));
+  }, 300_000);
 });

@@ -6,8 +6,14 @@
 // events per CPU-second of this process (JS and ClickHouse together, ClickHouse runs in it),
 // statements and rows per flush by table, and the parts ClickHouse made.
 // Env: BENCH_WP_EVENTS (200000), BENCH_WP_EPS (20000), BENCH_WP_FLUSH_MS (1000).
+// BENCH_WP_VARIANTS (plain): a comma list run in turn on the same batches, each on a fresh
+// store, BENCH_WP_ROUNDS (1) times (A B A B): `plain` (no calendar, no SLA policy) and
+// `business` (every queue on a split-shift calendar with holidays, and SLA policies for the
+// tickets' priorities: the business-time and SLA measures computed for real, docs/business-hours.md).
+// The tickets carry priorities in both, so only the configuration differs; with more than one
+// run, an uncounted warm-up run goes first.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -19,7 +25,8 @@ import { createKafka, topicNames, type BatchPart, type CombinedBatch } from '@sw
 
 type KafkaMessage = BatchPart['messages'][number];
 import { eventStream, estimateEventsPerArrival } from '@switchboard/simulator';
-import { migrate, openStore } from '@switchboard/warehouse';
+import { calendarSchema, slaPolicyListSchema, tenantCalendarSchema } from '@switchboard/kpi';
+import { migrate, openStore, type BusinessConfigFiles } from '@switchboard/warehouse';
 
 const EVENTS = Number(process.env.BENCH_WP_EVENTS ?? 200_000);
 const EPS = Number(process.env.BENCH_WP_EPS ?? 20_000);
@@ -31,9 +38,34 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 
+const VARIANTS = (process.env.BENCH_WP_VARIANTS ?? 'plain').split(',').map((v) => v.trim()).filter(Boolean);
+const ROUNDS = Number(process.env.BENCH_WP_ROUNDS ?? 1);
+
+/** Berlin split shifts on weekdays, a Saturday morning, two holidays: every queue's calendar in `business`. */
+const BUSINESS: BusinessConfigFiles = {
+  calendars: [{
+    tenant: 'bench', id: 'bench', source: 'file', version: 0,
+    calendar: tenantCalendarSchema.parse({
+      default: true,
+      versions: calendarSchema.parse({ versions: [{
+        effective_from: '2020-01-01', zone: 'Europe/Berlin',
+        weekly: { ...Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['08:00', '12:00'], ['13:00', '18:00']]])), sat: [['09:00', '13:00']] },
+        holidays: [{ date: '2026-12-24', open: [['08:00', '12:00']] }, { date: '2026-12-25', to: '2026-12-26' }],
+      }] }).versions,
+    }),
+  }],
+  sla: [{
+    tenant: 'bench', source: 'file', effective_from: 0, version: 0,
+    policies: slaPolicyListSchema.parse({ policies: [
+      { name: 'chat', conditions: { channel: ['chat'] }, targets: { urgent: { first_reply: { minutes: 2 } }, high: { first_reply: { minutes: 5 } }, normal: { first_reply: { minutes: 10 } }, low: { first_reply: { minutes: 30 } } } },
+      { name: 'tickets', targets: Object.fromEntries(['urgent', 'high', 'normal', 'low'].map((p, i) => [p, { first_reply: { minutes: 60 * (i + 1), business_hours: true }, next_reply: { minutes: 120 * (i + 1), business_hours: true }, resolution: { minutes: 480 * (i + 1), business_hours: true } }])) },
+    ] }).policies,
+  }],
+};
+
 export async function runWritePath(): Promise<void> {
   const start = Date.now() - 3_600_000;
-  const base = { seed: 'write-path', tenantId: 'bench', queueCount: QUEUES, warmStart: true, intraday: new Array<number>(24).fill(1) };
+  const base = { seed: 'write-path', tenantId: 'bench', queueCount: QUEUES, warmStart: true, intraday: new Array<number>(24).fill(1), priorities: true };
   const arrivalsPerHour = (EPS * 3600) / estimateEventsPerArrival(base);
   const codec = new ContactEventCodec();
   // simulated time runs at EPS; a batch holds what arrives in FLUSH_MS of it
@@ -53,6 +85,35 @@ export async function runWritePath(): Promise<void> {
   }
   if (current.length) batches.push(current);
 
+  const results = new Map<string, number[]>();
+  if (VARIANTS.length > 1 || ROUNDS > 1) {
+    // a first run warms the JIT and the engine; compared runs follow it
+    console.log('\n[warm-up, not counted]');
+    await runOnce(batches, n, { calendars: [], sla: [] });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of VARIANTS) {
+      if (variant !== 'plain' && variant !== 'business') throw new Error(`BENCH_WP_VARIANTS: unknown variant ${variant} (plain, business)`);
+      console.log(`\n[${variant} #${round + 1}] load average ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+      const perCpu = await runOnce(batches, n, variant === 'business' ? BUSINESS : { calendars: [], sla: [] });
+      results.set(variant, [...(results.get(variant) ?? []), perCpu]);
+    }
+  }
+  if (VARIANTS.length > 1 || ROUNDS > 1) {
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+    };
+    console.log('\nevents per CPU-second by variant (each run, median):');
+    for (const [v, xs] of results) console.log(`  ${v.padEnd(9)} ${xs.map((x) => Math.round(x)).join(' · ')}  median ${Math.round(median(xs))}`);
+    if (results.has('plain') && results.has('business')) {
+      console.log(`  business ÷ plain (medians): ×${(median(results.get('business')!) / median(results.get('plain')!)).toFixed(3)}`);
+    }
+  }
+}
+
+async function runOnce(batches: KafkaMessage[][], n: number, files: BusinessConfigFiles): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-write-path-'));
   const store = await openStore({ kind: 'embedded', path: dir });
   await migrate(store.client);
@@ -61,7 +122,8 @@ export async function runWritePath(): Promise<void> {
   const env = aggregatorEnvSchema.parse({});
   // never connected: handle() publishes to the DLQ only for bad records, and these are good
   const kafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'write-path' }, log);
-  const agg = new Aggregator({ kafka, store, log, metrics: createMetricsRegistry(), config: aggregatorConfig(env, topics) });
+  const agg = new Aggregator({ kafka, store, log, metrics: createMetricsRegistry(), config: aggregatorConfig(env, topics), businessConfig: { files } });
+  await agg.book.refresh(true);
 
   const parts = async () => {
     const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table", format: 'JSONEachRow' });
@@ -91,4 +153,5 @@ export async function runWritePath(): Promise<void> {
   console.log('  active parts after the run', JSON.stringify(finalParts));
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  return n / cpu;
 }

@@ -1,12 +1,14 @@
 // npm run bench: the simulator drives the real broker into the aggregator, in separate
 // processes, and this script reports sustained events/s end to end, the aggregator's events
 // per CPU-second, p50/p99 freshness (event sent → visible in /v1/kpis) and peak RSS.
-// Env: BENCH_EPS (22000), BENCH_DURATION_S (60), BENCH_PARTITIONS (6), BENCH_QUEUES (20).
+// Env: BENCH_EPS (22000), BENCH_DURATION_S (60), BENCH_PARTITIONS (6), BENCH_QUEUES (20),
+// BENCH_BUSINESS (0; 1: the node measures with a calendar on every queue and SLA policies, and
+// the simulator's tickets carry priorities: the cost of business time and SLA, docs/business-hours.md).
 // `npm run bench -- query` runs the query-latency bench instead (bench/query-latency.ts),
 // `npm run bench -- recovery` the recovery time after a SIGKILL under load (bench/recovery.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -87,11 +89,42 @@ function threadCpu(pid: number | undefined): { main: number; other: number } {
   return out;
 }
 
+/** BENCH_BUSINESS=1: every queue on a Berlin split-shift calendar with holidays, SLA policies per priority. */
+const BENCH_CALENDARS = `- id: bench
+  default: true
+  versions:
+    - effective_from: "2020-01-01"
+      zone: Europe/Berlin
+      weekly: { mon: [["08:00", "12:00"], ["13:00", "18:00"]], tue: [["08:00", "12:00"], ["13:00", "18:00"]], wed: [["08:00", "12:00"], ["13:00", "18:00"]], thu: [["08:00", "12:00"], ["13:00", "18:00"]], fri: [["08:00", "12:00"], ["13:00", "18:00"]], sat: [["09:00", "13:00"]] }
+      holidays: [{ date: "2026-12-24", open: [["08:00", "12:00"]] }, { date: "2026-12-25", to: "2026-12-26" }]
+`;
+const BENCH_SLA = `policies:
+  - name: chat
+    conditions: { channel: [chat] }
+    targets: { urgent: { first_reply: { minutes: 2 } }, high: { first_reply: { minutes: 5 } }, normal: { first_reply: { minutes: 10 } }, low: { first_reply: { minutes: 30 } } }
+  - name: tickets
+    targets:
+      urgent: { first_reply: { minutes: 60, business_hours: true }, next_reply: { minutes: 120, business_hours: true }, resolution: { minutes: 480, business_hours: true } }
+      high: { first_reply: { minutes: 120, business_hours: true }, next_reply: { minutes: 240, business_hours: true }, resolution: { minutes: 960, business_hours: true } }
+      normal: { first_reply: { minutes: 240, business_hours: true }, resolution: { minutes: 1440, business_hours: true } }
+      low: { first_reply: { minutes: 480, business_hours: true } }
+`;
+
 async function main() {
   const nodePort = await freePort();
   const nodeUrl = `http://127.0.0.1:${nodePort}`;
+  const business = process.env.BENCH_BUSINESS === '1';
+  const businessFiles: Record<string, string> = {};
+  if (business) {
+    mkdirSync(state, { recursive: true });
+    businessFiles.CALENDARS_FILE = join(state, 'bench-calendars.yaml');
+    businessFiles.SLA_POLICIES_FILE = join(state, 'bench-sla.yaml');
+    writeFileSync(businessFiles.CALENDARS_FILE, BENCH_CALENDARS);
+    writeFileSync(businessFiles.SLA_POLICIES_FILE, BENCH_SLA);
+  }
+  console.log(`business hours and SLA policies: ${business ? 'on (a split-shift calendar on every queue, SLA policies, tickets with priorities)' : 'off'}`);
   const node = spawnService('node', 'services/single-node/src/main.ts', {
-    PORT: String(nodePort), SIMULATOR_EPS: '0', SWITCHBOARD_STATE: state, AGGREGATOR_GROUP_ID: `bench-${run}`, DEFAULT_TENANT: tenant,
+    PORT: String(nodePort), SIMULATOR_EPS: '0', SWITCHBOARD_STATE: state, AGGREGATOR_GROUP_ID: `bench-${run}`, DEFAULT_TENANT: tenant, ...businessFiles,
   });
   for (let i = 0; ; i++) {
     const ok = await fetch(`${nodeUrl}/readyz`).then((r) => r.ok, () => false);
@@ -121,6 +154,7 @@ async function main() {
   const sim = spawnService('simulator', 'services/simulator/src/main.ts', {
     PORT: String(simPort), SIMULATOR_SINK: 'kafka', SIMULATOR_EPS: String(EPS), SIMULATOR_DURATION_S: String(DURATION_S),
     SIMULATOR_QUEUES: String(QUEUES), SIMULATOR_SEED: `bench-${run}`, SIMULATOR_BATCH: '2000', DEFAULT_TENANT: tenant,
+    SIMULATOR_PRIORITIES: business ? '1' : '0',
   });
   type SimStats = { eventsDelivered: number; eventsDropped: number; eventsPerSecond: number };
   const simOut: { stats: SimStats | null } = { stats: null };

@@ -10,4 +10,5 @@ export const simulatorEnvSchema = z.object({
   /** stop by itself after this many seconds (0 = run until SIGTERM) */
   SIMULATOR_DURATION_S: z.coerce.number().nonnegative().default(0).describe('stop by itself after this many seconds; 0 runs until SIGTERM'),
   SIMULATOR_BATCH: z.coerce.number().int().min(1).default(500).describe('at most this many events per ingest request or Kafka send'),
+  SIMULATOR_PRIORITIES: z.enum(['0', '1']).default('0').describe('1: tickets (every channel but voice) carry a priority, low/normal/high/urgent (docs/sla.md)'),
 });

@@ -31,6 +31,7 @@ const sim = createSimulator(
     tenantId: env.DEFAULT_TENANT,
     eventsPerSecond: env.SIMULATOR_EPS,
     queueCount: env.SIMULATOR_QUEUES,
+    priorities: env.SIMULATOR_PRIORITIES === '1',
     batchSize: env.SIMULATOR_BATCH,
     onError: (err, info) => log.warn({ err, ...info }, 'sink failed'),
   },

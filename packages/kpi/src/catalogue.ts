@@ -195,13 +195,13 @@ export const KPIS: KpiDefinition[] = [
   // ---- workforce ----
   {
     id: 'occupancy', name: 'Occupancy', unit: 'ratio',
-    definition: 'handle time ÷ (handle time + available time); handle time = time in busy and after_call_work, from agent_state_changed (previous_state_ms, in the window of the change)',
+    definition: 'handle time ÷ (handle time + available time); handle time = time in busy and after_call_work, from agent_state_changed (previous_state_ms, split across the windows the state spanned)',
     inputs: () => ({ busy: sum('state_busy_ms'), acw: sum('state_acw_ms'), available: sum('state_available_ms') }),
     compute: (v) => ratio(v.busy! + v.acw!, v.busy! + v.acw! + v.available!),
   },
   {
     id: 'utilization', name: 'Utilization', unit: 'ratio',
-    definition: 'handle time ÷ staffed time (every state but offline), from agent_state_changed (previous_state_ms, in the window of the change)',
+    definition: 'handle time ÷ staffed time (every state but offline), from agent_state_changed (previous_state_ms, split across the windows the state spanned)',
     inputs: () => ({ busy: sum('state_busy_ms'), acw: sum('state_acw_ms'), available: sum('state_available_ms'), away: sum('state_away_ms') }),
     compute: (v) => ratio(v.busy! + v.acw!, v.busy! + v.acw! + v.available! + v.away!),
   },
@@ -255,7 +255,7 @@ export const KPIS: KpiDefinition[] = [
   },
   {
     id: 'cost_per_resolution', name: 'Cost per resolution', unit: 'currency',
-    definition: 'Σ staffed agent hours × the hourly cost of their team (team_hourly_costs, else hourly_cost) ÷ resolved; null while no cost is configured',
+    definition: 'Σ staffed agent hours in the window × the hourly cost of their team (team_hourly_costs, else hourly_cost) ÷ resolved; null while no cost is configured',
     inputs: (o) => ({
       cost: keysWeighted('staffed_ms_by_team', o.team_hourly_costs ?? {}, o.hourly_cost ?? 0),
       resolved: sum('resolved'),

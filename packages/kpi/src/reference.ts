@@ -47,8 +47,31 @@ export function eventsByType(es: ContactEvent[]): EventsByType {
   return out;
 }
 
-/** One window's events by type, and the thresholds of the query, in ms. */
-interface Win { by: EventsByType; S: number; T: number }
+/**
+ * Time an agent spent in one state within a window: the part of the state's interval
+ * [occurred_at − previous_state_ms, occurred_at) inside the window (docs/staffing.md, "Where
+ * time is booked"), counting at most the 24 hours before the change.
+ */
+export interface StatePiece { state: string; team: string; ms: number }
+const STATE_CAP_MS = 86_400_000;
+const staffedStart = (e: ContactEvent) =>
+  e.type === 'agent_state_changed' && e.previous_agent_state !== null && e.previous_agent_state !== 'offline' && (e.previous_state_ms ?? 0) > 0
+    ? e.occurred_at - Math.min(e.previous_state_ms!, STATE_CAP_MS)
+    : null;
+/** Each state's time clipped to [from, to); ±Infinity: the whole of each state. */
+export function statePieces(es: ContactEvent[], from = -Infinity, to = Infinity): StatePiece[] {
+  const out: StatePiece[] = [];
+  for (const e of es) {
+    const start = staffedStart(e);
+    if (start === null) continue;
+    const ms = Math.min(e.occurred_at, to) - Math.max(start, from);
+    if (ms > 0) out.push({ state: e.previous_agent_state!, team: e.team_id ?? '', ms });
+  }
+  return out;
+}
+
+/** One window's events by type, its agents' state time, and the thresholds of the query, in ms. */
+interface Win { by: EventsByType; states: StatePiece[]; S: number; T: number }
 const NONE: ContactEvent[] = [];
 const of = (w: Win, t: ContactEvent['type']) => w.by.get(t) ?? NONE;
 const offered = (w: Win) => of(w, 'queued').length;
@@ -62,7 +85,7 @@ const scaled = (w: Win, kind: string) => surveys(w, kind).filter((e) => e.scale_
 const csat = (w: Win) => scaled(w, 'csat');
 const nps = (w: Win) => scaled(w, 'nps');
 // workforce: the time an agent_state_changed says was spent in the state it leaves
-const stateMs = (w: Win, state: string) => total(of(w, 'agent_state_changed'), (e) => (e.previous_agent_state === state ? e.previous_state_ms ?? 0 : 0));
+const stateMs = (w: Win, state: string) => w.states.reduce((n, p) => n + (p.state === state ? p.ms : 0), 0);
 const handling = (w: Win) => stateMs(w, 'busy') + stateMs(w, 'after_call_work');
 // customers: interactions of identified customers, and business outcomes per customer
 const interactions = (w: Win) => [...of(w, 'contact_created'), ...of(w, 'self_service_resolved'), ...of(w, 'kb_article_viewed'), ...of(w, 'customer_business_event')]
@@ -72,8 +95,10 @@ const business = (w: Win, kind: string) => of(w, 'customer_business_event').filt
 const customersWith = (w: Win, kind: string) => distinct(business(w, kind).map((e) => e.customer_id));
 
 /** The KPI over the events of one window and group, straight from the wording of docs/kpis.md. */
-export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es)): number | null {
-  const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000 };
+export function referenceMetric(
+  metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es), states: StatePiece[] = statePieces(byType.get('agent_state_changed') ?? []),
+): number | null {
+  const w: Win = { by: byType, states, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000 };
   const { S, T } = w;
   switch (metric) {
     case 'offered': return offered(w);
@@ -180,8 +205,7 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
       if (o.hourly_cost === undefined && o.team_hourly_costs === undefined) return null;
       // each staffed interval (any state but offline) at the hourly cost of the agent's team
       const rate = (team: string) => (o.team_hourly_costs && Object.hasOwn(o.team_hourly_costs, team) ? o.team_hourly_costs[team]! : o.hourly_cost ?? 0);
-      const cost = total(of(w, 'agent_state_changed'), (e) =>
-        e.previous_agent_state !== null && e.previous_agent_state !== 'offline' ? ((e.previous_state_ms ?? 0) / 3_600_000) * rate(e.team_id ?? '') : 0);
+      const cost = w.states.reduce((n, p) => n + (p.ms / 3_600_000) * rate(p.team), 0);
       return div(cost, of(w, 'resolved').length);
     }
     case 'resolution_consistency': {
@@ -254,7 +278,7 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
   const lo = windows[0] ?? q.from;
   const hi = ends.at(-1) ?? q.from;
   /** the window holding t (lo ≤ t < hi): the last start ≤ t */
-  const windowOf = (t: number) => {
+  const windowIndex = (t: number) => {
     let a = 0;
     let b = windows.length - 1;
     while (a < b) {
@@ -262,23 +286,37 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       if (windows[m]! <= t) a = m;
       else b = m - 1;
     }
-    return windows[a]!;
+    return a;
   };
+  const windowOf = (t: number) => windows[windowIndex(t)]!;
   const inScope = events.filter(
     (e) =>
       e.tenant_id === q.tenant &&
       e.occurred_at >= lo && e.occurred_at < hi && windows.length > 0 &&
       Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? '')),
   );
+  // agent states of any time whose interval reaches into the range: their time inside it counts
+  const matches = (e: ContactEvent) => e.tenant_id === q.tenant && Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? ''));
+  const reaching = windows.length === 0 ? [] : events.filter((e) => {
+    const start = staffedStart(e);
+    return start !== null && start < hi && e.occurred_at > lo && matches(e);
+  });
   const groups = new Map<string, ContactEvent[]>();
-  if (q.groupBy.length === 0) groups.set('[]', inScope);
-  else {
-    for (const e of inScope) {
-      if (!feedsAggregates(e)) continue;
+  const statesByGroup = new Map<string, ContactEvent[]>();
+  if (q.groupBy.length === 0) {
+    groups.set('[]', inScope);
+    statesByGroup.set('[]', reaching);
+  } else {
+    for (const e of [...inScope.filter(feedsAggregates), ...reaching]) {
       const key = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
       if (!groups.has(key)) groups.set(key, []);
     }
     for (const e of inScope) groups.get(JSON.stringify(q.groupBy.map((d) => dimValue(e, d))))?.push(e);
+    for (const e of reaching) {
+      const key = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      if (!statesByGroup.has(key)) statesByGroup.set(key, []);
+      statesByGroup.get(key)!.push(e);
+    }
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
   const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID);
@@ -332,11 +370,22 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     const deltas = deltasByGroup.get(key) ?? [];
     let backlog = 0;
     let next = 0;
+    // each state's events by the windows its interval meets (clipped per window below)
+    const statesIn = new Map<number, ContactEvent[]>();
+    for (const e of statesByGroup.get(key) ?? []) {
+      const start = staffedStart(e)!;
+      for (let i = windowIndex(Math.max(start, lo)); i < windows.length && windows[i]! < e.occurred_at; i++) {
+        const list = statesIn.get(i);
+        if (list) list.push(e);
+        else statesIn.set(i, [e]);
+      }
+    }
     const points = windows.map((w, wi) => {
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
-      for (const m of numeric) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!) : empty[m]!;
+      const pieces = statePieces(statesIn.get(wi) ?? [], w, ends[wi]!);
+      for (const m of numeric) p[m] = inWindow || pieces.length > 0 ? referenceMetric(m, inWindow ?? [], q.options, byType ?? new Map(), pieces) : empty[m]!;
       if (topics) {
         const created = createdByGroup.get(key) ?? [];
         const before = zonedWindowStart(w - 1, q.granularity, tz);

@@ -1,5 +1,5 @@
 import type { ContactEvent } from '@switchboard/events';
-import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEvent, windowStart, type Measures } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, dimValue, emptyMeasures, foldEventByMinute, type Measures } from '@switchboard/kpi';
 
 export interface AggregateRow {
   tenant_id: string;
@@ -10,16 +10,18 @@ export interface AggregateRow {
 }
 
 /**
- * Folds events into 1-minute rows by (tenant, event-time window, dimensions). Deterministic for
- * a given event order. `keyDims`: the dimensions that key a row (all of them by default; the
+ * Folds events into 1-minute rows by (tenant, event-time window, dimensions), an agent state's
+ * time split across the minutes it spanned (foldEventByMinute). Deterministic for a given
+ * event order. `keyDims`: the dimensions that key a row (all of them by default; the
  * kpi_queue_* tables' rows are keyed by every dimension but the agent, which is then '').
  */
 export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): AggregateRow[] {
   const rows = new Map<string, AggregateRow>();
-  for (const e of events) {
-    const bucket = windowStart(e.occurred_at, '1m');
-    let key = `${e.tenant_id}\u0001${bucket}`;
-    for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
+  // the event being folded and its key after the bucket; rowAt gives its row of a minute
+  let e!: ContactEvent;
+  let dimKey = '';
+  const rowAt = (bucket: number): Measures => {
+    const key = `${e.tenant_id}\u0001${bucket}${dimKey}`;
     let row = rows.get(key);
     if (!row) {
       const dims = {} as AggregateRow['dims'];
@@ -27,7 +29,15 @@ export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: rea
       row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
       rows.set(key, row);
     }
-    foldEvent(row.measures, e);
+    return row.measures;
+  };
+  for (const event of events) {
+    e = event;
+    dimKey = '';
+    for (const d of keyDims) dimKey += `\u0001${dimValue(e, d)}`;
+    // an agent state's time lands in the minutes it spanned, older ones included: they are
+    // rows of this batch like any other, written under its one token (kpi-writer.ts)
+    foldEventByMinute(e, rowAt);
   }
   return [...rows.values()];
 }

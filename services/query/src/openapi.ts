@@ -84,7 +84,7 @@ const kpisMeta = (format: (typeof KPI_FORMATS)[number]) => z.object({
   tz: z.string(),
   options: z.record(z.string(), z.unknown()),
   format: z.literal(format),
-  open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them'),
+  open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them, and an agent state such an event ends counts in the windows of the up to 24 hours it lasted'),
   fcr_provisional_from: z.string().optional().describe('with fcr_rate or repeat_contact_rate: their values for windows starting at or after this are provisional until fcr_window has passed after the window'),
 });
 const groupSchema = z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none');

@@ -54,7 +54,7 @@ export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, storedSour
 export { referenceSeries, type Series } from './reference';
 
 // staffing: Erlang C (docs/staffing.md)
-export { agentsRequired, agentsScheduled, erlangB, erlangC, erlangServiceLevel, type Staffing, type StaffingInput } from './erlang';
+export { agentsRequired, agentsRequiredErlangA, agentsScheduled, erlangAServiceLevel, erlangB, erlangC, erlangServiceLevel, type Staffing, type StaffingInput } from './erlang';
 
 // business calendars and business time (docs/business-hours.md)
 export { WEEKDAYS, businessMs, calendarSchema, calendarVersionSchema, isOpenAt, localToInstant, type Calendar, type CalendarVersion, type Weekday } from './calendar';

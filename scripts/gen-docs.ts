@@ -48,6 +48,9 @@ const OPTION_VARIANTS: Record<keyof KpiOptions, Partial<KpiOptions>[]> = {
   complaint_topics: [{ complaint_topics: ['complaint', 'billing_dispute'] }],
   hourly_cost: [{ hourly_cost: 40 }],
   team_hourly_costs: [{ team_hourly_costs: { t1: 42.5 } }],
+  sl_target: [{ sl_target: 0.9 }],
+  max_occupancy: [{ max_occupancy: 0.9 }],
+  shrinkage: [{ shrinkage: 0.3 }],
 };
 
 /** What a KPI reads and computes under some options: its inputs' quantity keys and its value over fixed input values. */

@@ -88,6 +88,8 @@ export const AGGREGATE_COLUMNS = [
   // 0007: log-scale duration histograms (keys from durationBucket) for frt and art percentiles
   { name: 'first_response_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(response_ms)' },
   { name: 'resolution_log', kind: 'waitmap', doc: 'resolved (with resolution_ms) by durationBucket(resolution_ms)' },
+  // 0014: customers' patience for Erlang A (docs/staffing.md)
+  { name: 'abandoned_wait_ms', kind: 'sum', doc: 'Σ wait_ms of abandoned' },
 ] as const satisfies readonly AggregateColumn[];
 
 type Column = (typeof AGGREGATE_COLUMNS)[number];
@@ -282,6 +284,7 @@ export function foldEvent(m: Measures, e: ContactEvent): void {
     case 'abandoned': {
       const w = e.wait_ms ?? 0;
       m.abandoned_all += 1;
+      m.abandoned_wait_ms += w;
       bump(mapFor(m, 'abandoned_wait_ceil_s'), ceilSeconds(w));
       bump(mapFor(m, 'abandoned_wait_floor_s'), floorSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);

@@ -43,8 +43,9 @@ export {
 } from './aggregates';
 
 // quantities and the KPI catalogue
-export { isHistoryQuantity, quantityKey, type Quantity } from './quantities';
-export { KPIS, KPI_BY_ID, KPI_IDS, requiredQuantities, type KpiDefinition, type KpiUnit } from './catalogue';
+export { isHistoryQuantity, quantityKey, type Quantity, type StaffingMeasure } from './quantities';
+export { KPIS, KPI_BY_ID, KPI_IDS, kpiIdsAt, requiredQuantities, staffingGrainProblem, type KpiDefinition, type KpiUnit } from './catalogue';
+export { STAFFING_AHT_TRAILING_MS, STAFFING_GRAINS, STAFFING_INTERVAL_MS, patienceMs, windowStaffing, type IntervalSums, type StaffingTarget } from './staffing';
 export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 // stored tables

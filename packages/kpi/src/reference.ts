@@ -4,6 +4,7 @@ import { dimValue, type Dimension } from './dimensions';
 import type { KpiOptions } from './options';
 import { zonedWindowEnd, zonedWindowStart, zonedWindowStarts, type Granularity } from './windows';
 import { TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
+import { agentsRequired, agentsRequiredErlangA, agentsScheduled } from './erlang';
 
 /**
  * The KPI definitions of docs/kpis.md, computed the plain way, straight from an array of events.
@@ -221,6 +222,16 @@ export function referenceMetric(
       return div(consistent, coded.length);
     }
     case 'engagement': return div(interactions(w).length, activeCustomers(w));
+    // staffing KPIs need their window's span and 15-minute intervals: referenceSeries computes
+    // them (staffingReference); over nothing they are 0 (no contacts need no agents)
+    case 'agents_staffed':
+    case 'agents_required':
+    case 'agents_required_peak':
+    case 'agents_required_scheduled':
+    case 'agents_required_erlang_a':
+    case 'staffing_gap':
+      if (es.length === 0 && states.length === 0) return 0;
+      throw new Error(`${metric} is computed per window by referenceSeries`);
     // history KPIs over `es` taken as the whole history (referenceSeries reads the real one)
     case 'backlog': return backlogDelta(es);
     case 'fcr_rate':
@@ -233,6 +244,49 @@ export function referenceMetric(
 }
 
 const HISTORY_METRICS = new Set(['backlog', 'fcr_rate', 'repeat_contact_rate']);
+const STAFFING_METRICS = new Set(['agents_staffed', 'agents_required', 'agents_required_peak', 'agents_required_scheduled', 'agents_required_erlang_a', 'staffing_gap']);
+const QUARTER_MS = 15 * 60_000;
+
+/**
+ * The staffing KPIs of one window [from, to) and group, straight from docs/staffing.md:
+ * `events` are all the group's events (any time: an interval without a wrap-up takes the
+ * handle time of the 2 hours ending with it), `staffedMs` the agent time inside the window.
+ */
+function staffingReference(metrics: string[], events: ContactEvent[], from: number, to: number, staffedMs: number, o: KpiOptions): Record<string, number | null> {
+  const within = (type: ContactEvent['type'], a: number, b: number) => events.filter((e) => e.type === type && e.occurred_at >= a && e.occurred_at < b);
+  const abandons = within('abandoned', from, to);
+  const waited = total(within('answered', from, to), (e) => e.wait_ms ?? 0) + total(abandons, (e) => e.wait_ms ?? 0);
+  const patience = abandons.length === 0 ? Infinity : waited > 0 ? waited / abandons.length : null;
+  const c: number[] = [];
+  const scheduled: number[] = [];
+  const a: number[] = [];
+  for (let s = from; s < to; s += QUARTER_MS) {
+    const offered = within('queued', s, s + QUARTER_MS).length;
+    let wraps = within('wrapup_completed', s, s + QUARTER_MS);
+    if (wraps.length === 0) wraps = within('wrapup_completed', s + QUARTER_MS - 2 * 3_600_000, s + QUARTER_MS);
+    const aht = wraps.length ? total(wraps, (e) => e.handle_ms ?? 0) / wraps.length : 0;
+    const input = { offered, intervalMs: QUARTER_MS, handleMs: aht, slThresholdS: o.sl_threshold_s, slTarget: o.sl_target, maxOccupancy: o.max_occupancy };
+    const erlangC = agentsRequired(input);
+    if (erlangC) {
+      c.push(erlangC.agents);
+      scheduled.push(agentsScheduled(erlangC.agents, o.shrinkage));
+    }
+    const erlangA = offered === 0 ? 0 : patience === null ? null : agentsRequiredErlangA({ ...input, patienceMs: patience })?.agents ?? null;
+    if (erlangA !== null) a.push(erlangA);
+  }
+  const staffed = staffedMs / (to - from);
+  const required = mean(c);
+  const out: Record<string, number | null> = {};
+  for (const m of metrics) {
+    out[m] = m === 'agents_staffed' ? staffed
+      : m === 'agents_required' ? required
+      : m === 'agents_required_peak' ? (c.length ? Math.max(...c) : null)
+      : m === 'agents_required_scheduled' ? mean(scheduled)
+      : m === 'agents_required_erlang_a' ? mean(a)
+      : required === null ? null : staffed - required;
+  }
+  return out;
+}
 
 /** created − resolved + reopened among these events */
 function backlogDelta(es: ContactEvent[]): number {
@@ -319,7 +373,19 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     }
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
-  const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID);
+  const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID && !STAFFING_METRICS.has(m));
+  const staffingMetrics = q.metrics.filter((m) => STAFFING_METRICS.has(m));
+  // staffing reads a group's events before the range too (the trailing handle time)
+  const allByGroup = new Map<string, ContactEvent[]>();
+  if (staffingMetrics.length) {
+    for (const e of events) {
+      if (!matches(e)) continue;
+      const k = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      const list = allByGroup.get(k);
+      if (list) list.push(e);
+      else allByGroup.set(k, [e]);
+    }
+  }
   const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options)]));
   // top_topics compares with the window before the range's first: created events of the group from any time
   const topics = q.metrics.includes(TOP_TOPICS_ID);
@@ -386,6 +452,7 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       const byType = inWindow && eventsByType(inWindow);
       const pieces = statePieces(statesIn.get(wi) ?? [], w, ends[wi]!);
       for (const m of numeric) p[m] = inWindow || pieces.length > 0 ? referenceMetric(m, inWindow ?? [], q.options, byType ?? new Map(), pieces) : empty[m]!;
+      if (staffingMetrics.length) Object.assign(p, staffingReference(staffingMetrics, allByGroup.get(key) ?? [], w, ends[wi]!, pieces.reduce((n, x) => n + x.ms, 0), q.options));
       if (topics) {
         const created = createdByGroup.get(key) ?? [];
         const before = zonedWindowStart(w - 1, q.granularity, tz);

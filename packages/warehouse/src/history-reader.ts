@@ -3,6 +3,7 @@ import type { Dimension, Quantity } from '@switchboard/kpi';
 import type { KpiQuery } from './kpi-query';
 import type { WindowSource } from './window-source';
 import { filterConditions } from './filter-sql';
+import { readStaffing } from './staffing-reader';
 
 /** group key (JSON of the group's dimension values) → window start (ms) → quantity key → value */
 export type HistoryValues = Map<string, Map<number, Map<string, number>>>;
@@ -124,6 +125,6 @@ async function fcr(client: ClickHouseClient, r: HistoryRead, out: HistoryValues)
 export async function readHistory(client: ClickHouseClient, r: HistoryRead): Promise<HistoryValues> {
   const out: HistoryValues = new Map();
   if (r.quantities.size === 0) return out;
-  await Promise.all([runningTotals(client, r, out), fcr(client, r, out)]);
+  await Promise.all([runningTotals(client, r, out), fcr(client, r, out), readStaffing(client, r, out)]);
   return out;
 }

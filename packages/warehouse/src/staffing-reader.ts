@@ -3,7 +3,7 @@ import {
   STAFFING_AHT_TRAILING_MS, STAFFING_INTERVAL_MS, needsAgent, quantityKey, storedSource, windowStaffing, zonedWindowEnd,
   type IntervalSums, type Quantity, type StaffingMeasure, type StaffingTarget,
 } from '@switchboard/kpi';
-import type { HistoryRead, HistoryValues } from './history-reader';
+import type { HistoryRead, HistoryValues } from './history-types';
 import { filterConditions } from './filter-sql';
 
 type StaffingQuantity = Extract<Quantity, { kind: 'staffing' }>;

@@ -20,12 +20,16 @@ export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: rea
   // the event being folded and its key after the bucket; rowAt gives its row of a minute
   let e!: ContactEvent;
   let dimKey = '';
+  // the event's dimension values, built for its first new row and shared by its others (never written to)
+  let dims: AggregateRow['dims'] | null = null;
   const rowAt = (bucket: number): Measures => {
     const key = `${e.tenant_id}\u0001${bucket}${dimKey}`;
     let row = rows.get(key);
     if (!row) {
-      const dims = {} as AggregateRow['dims'];
-      for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
+      if (!dims) {
+        dims = {} as AggregateRow['dims'];
+        for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
+      }
       row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
       rows.set(key, row);
     }
@@ -33,6 +37,7 @@ export function aggregateMinuteRows(events: Iterable<ContactEvent>, keyDims: rea
   };
   for (const event of events) {
     e = event;
+    dims = null;
     dimKey = '';
     for (const d of keyDims) dimKey += `\u0001${dimValue(e, d)}`;
     // an agent state's time lands in the minutes it spanned, older ones included: they are

@@ -129,6 +129,7 @@ export const MEASURE_SQL = {
   answered_wait_ms: sumOf('wait_ms', t('answered')),
   answered_wait_ceil_s: bump(ceilS('wait_ms'), t('answered')),
   abandoned_all: count(t('abandoned')),
+  abandoned_wait_ms: sumOf('wait_ms', t('abandoned')),
   abandoned_wait_ceil_s: bump(ceilS('wait_ms'), t('abandoned')),
   abandoned_wait_floor_s: bump(floorS('wait_ms'), t('abandoned')),
   wrapups: count(t('wrapup_completed')),

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_OPTIONS, GRANULARITY_IDS, KPIS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema, quantityKey, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
+import { DEFAULT_OPTIONS, GRANULARITY_IDS, KPIS, STAFFING_GRAINS, TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, kpiOptionsSchema, quantityKey, type KpiDefinition, type KpiOptions } from '@switchboard/kpi';
 import { REPO_ROOT, commonEnvSchema, openApiDocument, processFragment } from '@switchboard/service-kit';
 import { businessConfigEnvSchema } from '@switchboard/warehouse';
 import { alerterOpenApi } from '../services/alerter/src/openapi';
@@ -49,6 +49,9 @@ const OPTION_VARIANTS: Record<keyof KpiOptions, Partial<KpiOptions>[]> = {
   complaint_topics: [{ complaint_topics: ['complaint', 'billing_dispute'] }],
   hourly_cost: [{ hourly_cost: 40 }],
   team_hourly_costs: [{ team_hourly_costs: { t1: 42.5 } }],
+  sl_target: [{ sl_target: 0.9 }],
+  max_occupancy: [{ max_occupancy: 0.9 }],
+  shrinkage: [{ shrinkage: 0.3 }],
 };
 
 /** What a KPI reads and computes under some options: its inputs' quantity keys and its value over fixed input values. */
@@ -82,7 +85,8 @@ export function renderKpis(): string {
   return [
     '<!-- written by `npm run docs` (scripts/gen-docs.ts) from packages/kpi/src/catalogue.ts: change the catalogue, then run it -->',
     '',
-    `${KPIS.length + 1} KPIs, each served at every granularity: ${GRANULARITY_IDS.map(code).join(', ')}. Units: \`count\`; \`ratio\` a fraction 0…1;`,
+    `${KPIS.length + 1} KPIs, each served at every granularity: ${GRANULARITY_IDS.map(code).join(', ')}, but the staffing ones (${KPIS.filter((k) => k.staffing).map((k) => code(k.id)).join(', ')})`,
+    `from ${STAFFING_GRAINS[0]} up (${STAFFING_GRAINS.map(code).join(', ')}: they are computed per 15-minute interval, see [staffing.md](staffing.md)). Units: \`count\`; \`ratio\` a fraction 0…1;`,
     '`ms` milliseconds; `nps` −100…100; `score` the survey\'s own scale; `minor_currency` minor units (cents) of the tenant\'s currency;',
     '`currency` the unit of the configured hourly rates. "Options" are the KPI options of `/v1/kpis` that change the KPI\'s value;',
     '"history" KPIs read events outside their window (see "History KPIs" below).',

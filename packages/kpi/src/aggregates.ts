@@ -72,10 +72,10 @@ export const AGGREGATE_COLUMNS = [
   { name: 'qa_score_ratio', kind: 'fsum', doc: 'Σ score ÷ max_score of qa_evaluation' },
   { name: 'kb_views', kind: 'sum', doc: 'count(kb_article_viewed)' },
   { name: 'self_service', kind: 'sum', doc: 'count(self_service_resolved)' },
-  { name: 'state_busy_ms', kind: 'sum', doc: 'Σ previous_state_ms of agent_state_changed leaving busy' },
-  { name: 'state_acw_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving after_call_work' },
-  { name: 'state_available_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving available' },
-  { name: 'state_away_ms', kind: 'sum', doc: 'Σ previous_state_ms leaving away' },
+  { name: 'state_busy_ms', kind: 'sum', doc: 'ms agents spent busy within the window (previous_state_ms of agent_state_changed leaving busy, split across the minutes it spanned)' },
+  { name: 'state_acw_ms', kind: 'sum', doc: 'ms in after_call_work within the window (split likewise)' },
+  { name: 'state_available_ms', kind: 'sum', doc: 'ms available within the window (split likewise)' },
+  { name: 'state_away_ms', kind: 'sum', doc: 'ms away within the window (split likewise)' },
   { name: 'customers_active', kind: 'keymap', doc: 'interactions (contact_created, self_service_resolved, kb_article_viewed, customer_business_event) by customer_id' },
   { name: 'customer_purchases', kind: 'keymap', doc: 'count(customer_business_event purchase) by customer_id' },
   { name: 'customers_churned', kind: 'keymap', doc: 'count(customer_business_event churned) by customer_id' },
@@ -84,10 +84,12 @@ export const AGGREGATE_COLUMNS = [
   // 0004
   { name: 'resolved_by_topic_code', kind: 'keymap', doc: "count(resolved with resolution_code) by topic ␟ code (topic '' without one)" },
   // 0005
-  { name: 'staffed_ms_by_team', kind: 'keymap', doc: "Σ previous_state_ms of agent_state_changed leaving a staffed state (not offline), by team_id ('' without one)" },
+  { name: 'staffed_ms_by_team', kind: 'keymap', doc: "ms in a staffed state (not offline) within the window, by team_id ('' without one); split likewise" },
   // 0007: log-scale duration histograms (keys from durationBucket) for frt and art percentiles
   { name: 'first_response_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(response_ms)' },
   { name: 'resolution_log', kind: 'waitmap', doc: 'resolved (with resolution_ms) by durationBucket(resolution_ms)' },
+  // 0014: customers' patience for Erlang A (docs/staffing.md)
+  { name: 'abandoned_wait_ms', kind: 'sum', doc: 'Σ wait_ms of abandoned' },
   // 0015: business time (the queue's calendar) and SLA policies (docs/business-hours.md, docs/sla.md)
   { name: 'first_response_bh_ms', kind: 'sum', doc: 'Σ business_ms of the response of first-response agent messages' },
   { name: 'first_response_bh_log', kind: 'waitmap', doc: 'first-response agent messages by durationBucket(business ms of the response)' },
@@ -220,8 +222,64 @@ export const NO_BUSINESS_CONFIG: FoldContext = {
 const withinTarget = (t: SlaTarget, calendarMs: number, businessMs: number) => (t.business ? businessMs : calendarMs) <= t.ms;
 
 /**
- * Adds one event's contributions to a row's measures. Each event type feeds the KPIs of the
- * window it completes in (the event's own occurred_at).
+ * The longest stretch of one agent state that is apportioned (docs/staffing.md, "Where time is
+ * booked"): an agent_state_changed counts at most the 24 hours before the change, and time
+ * before that is not counted. A state of days is an agent left logged in, not days of staffed
+ * time; and a late event may then change windows up to this long before the lateness
+ * horizon (the query service moves `meta.open_from` back by it), never older ones. Also keeps
+ * one event to at most 1,440 minute rows.
+ */
+export const MAX_STATE_SPAN_MS = 24 * 3_600_000;
+
+/**
+ * The staffed interval an agent_state_changed reports, [occurred_at − previous_state_ms,
+ * occurred_at) cut to MAX_STATE_SPAN_MS: null when the state left was offline (or unknown), or
+ * lasted no time.
+ */
+export function stateSpan(e: ContactEvent): { from: number; to: number } | null {
+  const prev = e.previous_agent_state;
+  const ms = e.previous_state_ms;
+  if (e.type !== 'agent_state_changed' || prev === null || prev === 'offline' || ms === null || ms <= 0) return null;
+  return { from: e.occurred_at - Math.min(ms, MAX_STATE_SPAN_MS), to: e.occurred_at };
+}
+
+/** Books `ms` of the state an agent_state_changed leaves (its previous_agent_state, not offline) into a row. */
+function foldStateTime(m: Measures, e: ContactEvent, ms: number): void {
+  m[STATE_COLUMN[e.previous_agent_state as keyof typeof STATE_COLUMN]] += ms;
+  const team = e.team_id ?? '';
+  const staffed = mapFor(m, 'staffed_ms_by_team');
+  staffed.set(team, (staffed.get(team) ?? 0) + ms);
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Folds one event into the 1-minute rows of its tenant and dimensions (`rowAt(minute start)`
+ * gives, creating it when needed, the row of a minute): everything into the minute of its
+ * occurred_at, except the time of the agent state it leaves, which is split exactly across the
+ * minutes the state spanned, each minute getting the milliseconds inside it, as contact-center
+ * platforms' interval reports do (docs/staffing.md). A state of 3 hours touches 180 or 181 rows.
+ */
+export function foldEventByMinute(e: ContactEvent, rowAt: (minute: number) => Measures, ctx: FoldContext = NO_BUSINESS_CONFIG): void {
+  const own = rowAt(Math.floor(e.occurred_at / MINUTE_MS) * MINUTE_MS);
+  if (e.type !== 'agent_state_changed') {
+    foldEvent(own, e, ctx);
+    return;
+  }
+  const span = stateSpan(e);
+  if (!span) return;
+  for (let w = Math.floor(span.from / MINUTE_MS) * MINUTE_MS; w < span.to; w += MINUTE_MS) {
+    const piece = Math.min(span.to, w + MINUTE_MS) - Math.max(span.from, w);
+    foldStateTime(rowAt(w), e, piece);
+  }
+}
+
+/**
+ * Adds one event's contributions to one row's measures: each event type feeds the KPIs of the
+ * window it completes in (the event's own occurred_at), the whole of an agent state's time
+ * included. That is the fold of everything into one total (and of every event type but
+ * agent_state_changed into its window); the stored 1-minute rows are folded by
+ * foldEventByMinute, which splits state time across the minutes it spanned.
  */
 export function foldEvent(m: Measures, e: ContactEvent, ctx: FoldContext = NO_BUSINESS_CONFIG): void {
   switch (e.type) {
@@ -253,6 +311,7 @@ export function foldEvent(m: Measures, e: ContactEvent, ctx: FoldContext = NO_BU
     case 'abandoned': {
       const w = e.wait_ms ?? 0;
       m.abandoned_all += 1;
+      m.abandoned_wait_ms += w;
       bump(mapFor(m, 'abandoned_wait_ceil_s'), ceilSeconds(w));
       bump(mapFor(m, 'abandoned_wait_floor_s'), floorSeconds(w));
       m.longest_wait_ms = Math.max(m.longest_wait_ms, w);
@@ -362,14 +421,9 @@ export function foldEvent(m: Measures, e: ContactEvent, ctx: FoldContext = NO_BU
       }
       break;
     case 'agent_state_changed': {
-      // The time spent in the state being left lands in the window of the change.
-      const prev = e.previous_agent_state;
-      if (prev !== null && prev !== 'offline' && e.previous_state_ms !== null) {
-        m[STATE_COLUMN[prev]] += e.previous_state_ms;
-        const team = e.team_id ?? '';
-        const staffed = mapFor(m, 'staffed_ms_by_team');
-        staffed.set(team, (staffed.get(team) ?? 0) + e.previous_state_ms);
-      }
+      // Into one row, the state's whole (capped) time: rows per window split it with foldEventByMinute.
+      const span = stateSpan(e);
+      if (span) foldStateTime(m, e, span.to - span.from);
       break;
     }
     case 'kb_article_viewed':

@@ -1,6 +1,8 @@
 import { durationBucketUpperMs } from './aggregates';
 import type { KpiOptions } from './options';
-import { atMost, below, distinctKeys, fcrRepeats, fcrResolved, percentile, keysGroupMax, keysTotal, keysWeighted, quantityKey, runningTotal, sum, type Quantity } from './quantities';
+import { atMost, below, distinctKeys, fcrRepeats, fcrResolved, percentile, keysGroupMax, keysTotal, keysWeighted, quantityKey, runningTotal, staffing, sum, windowLength, type Quantity, type StaffingMeasure } from './quantities';
+import { STAFFING_GRAINS } from './staffing';
+import type { Granularity } from './windows';
 
 export type KpiUnit = 'count' | 'ratio' | 'ms' | 'nps' | 'score' | 'minor_currency' | 'currency';
 
@@ -15,6 +17,8 @@ export interface KpiDefinition {
   compute(v: Record<string, number>, o: KpiOptions): number | null;
   /** reads events outside its window (a running total, a repeat contact days later) */
   history?: true;
+  /** computed per 15-minute staffing interval (docs/staffing.md): served at STAFFING_GRAINS, from 15m up */
+  staffing?: true;
 }
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
@@ -52,6 +56,16 @@ function serviceLevel(v: Record<string, number>, o: KpiOptions): number | null {
     }
   }
 }
+
+/** The staffed time of a window by state, and the mean agents it makes. */
+const STAFFED = { busy: sum('state_busy_ms'), acw: sum('state_acw_ms'), available: sum('state_available_ms'), away: sum('state_away_ms') };
+const staffedAgents = (v: Record<string, number>) => (v.busy! + v.acw! + v.available! + v.away!) / v.window!;
+/** A staffing requirement: the reader combines its intervals; NaN (no handle time known) is null. */
+const requirement = (id: string, name: string, measure: StaffingMeasure, definition: string): KpiDefinition => ({
+  id, name, unit: 'count', definition, history: true, staffing: true,
+  inputs: (o) => ({ agents: staffing(measure, o) }),
+  compute: (v) => (Number.isNaN(v.agents!) ? null : v.agents!),
+});
 
 export const KPIS: KpiDefinition[] = [
   {
@@ -255,13 +269,13 @@ export const KPIS: KpiDefinition[] = [
   // ---- workforce ----
   {
     id: 'occupancy', name: 'Occupancy', unit: 'ratio',
-    definition: 'handle time ÷ (handle time + available time); handle time = time in busy and after_call_work, from agent_state_changed (previous_state_ms, in the window of the change)',
+    definition: 'handle time ÷ (handle time + available time); handle time = time in busy and after_call_work, from agent_state_changed (previous_state_ms, split across the windows the state spanned)',
     inputs: () => ({ busy: sum('state_busy_ms'), acw: sum('state_acw_ms'), available: sum('state_available_ms') }),
     compute: (v) => ratio(v.busy! + v.acw!, v.busy! + v.acw! + v.available!),
   },
   {
     id: 'utilization', name: 'Utilization', unit: 'ratio',
-    definition: 'handle time ÷ staffed time (every state but offline), from agent_state_changed (previous_state_ms, in the window of the change)',
+    definition: 'handle time ÷ staffed time (every state but offline), from agent_state_changed (previous_state_ms, split across the windows the state spanned)',
     inputs: () => ({ busy: sum('state_busy_ms'), acw: sum('state_acw_ms'), available: sum('state_available_ms'), away: sum('state_away_ms') }),
     compute: (v) => ratio(v.busy! + v.acw!, v.busy! + v.acw! + v.available! + v.away!),
   },
@@ -315,12 +329,32 @@ export const KPIS: KpiDefinition[] = [
   },
   {
     id: 'cost_per_resolution', name: 'Cost per resolution', unit: 'currency',
-    definition: 'Σ staffed agent hours × the hourly cost of their team (team_hourly_costs, else hourly_cost) ÷ resolved; null while no cost is configured',
+    definition: 'Σ staffed agent hours in the window × the hourly cost of their team (team_hourly_costs, else hourly_cost) ÷ resolved; null while no cost is configured',
     inputs: (o) => ({
       cost: keysWeighted('staffed_ms_by_team', o.team_hourly_costs ?? {}, o.hourly_cost ?? 0),
       resolved: sum('resolved'),
     }),
     compute: (v, o) => (o.hourly_cost === undefined && o.team_hourly_costs === undefined ? null : ratio(v.cost! / 3_600_000, v.resolved!)),
+  },
+  // ---- staffing (docs/staffing.md) ----
+  {
+    id: 'agents_staffed', name: 'Agents staffed', unit: 'count', history: true, staffing: true,
+    definition: 'mean agents logged in (any state but offline) over the window: staffed agent time in the window ÷ the window length',
+    inputs: () => ({ ...STAFFED, window: windowLength() }),
+    compute: (v) => staffedAgents(v),
+  },
+  requirement('agents_required', 'Agents required', 'required',
+    'Erlang C agents per 15-minute interval for its offered contacts and handle time, the service-level target (sl_target within sl_threshold_s) and max_occupancy; the mean over the window\'s intervals (required agent-hours ÷ hours)'),
+  requirement('agents_required_peak', 'Agents required at peak', 'required_peak', 'the largest agents_required of the window\'s 15-minute intervals'),
+  requirement('agents_required_scheduled', 'Agents to schedule', 'required_scheduled',
+    'per 15-minute interval agents_required ÷ (1 − shrinkage), rounded up to whole agents; the mean over the window\'s intervals'),
+  requirement('agents_required_erlang_a', 'Agents required (Erlang A)', 'required_erlang_a',
+    'as agents_required with Erlang A: customers hang up after an exponential patience of mean Σ wait of answered and abandoned ÷ abandoned, over the window'),
+  {
+    id: 'staffing_gap', name: 'Staffing gap', unit: 'count', history: true, staffing: true,
+    definition: 'agents_staffed − agents_required: negative means short of agents',
+    inputs: (o) => ({ ...STAFFED, window: windowLength(), required: staffing('required', o) }),
+    compute: (v) => (Number.isNaN(v.required!) ? null : staffedAgents(v) - v.required!),
   },
   {
     id: 'backlog', name: 'Backlog', unit: 'count', history: true,
@@ -373,4 +407,15 @@ export function compileKpi(k: KpiDefinition, o: KpiOptions): (values: (key: stri
 /** Computes a KPI from a lookup of quantity values keyed by quantityKey. */
 export function computeKpi(k: KpiDefinition, values: (key: string) => number, o: KpiOptions): number | null {
   return compileKpi(k, o)(values);
+}
+
+/** A 400 reason when staffing KPIs are asked for at a grain finer than their 15-minute intervals, else null. */
+export function staffingGrainProblem(kpis: readonly KpiDefinition[], g: Granularity): string | null {
+  const finer = kpis.filter((k) => k.staffing && !STAFFING_GRAINS.includes(g)).map((k) => k.id);
+  return finer.length ? `${g} is finer than the 15-minute staffing interval of ${finer.join(', ')}; use ${STAFFING_GRAINS.join(', ')}` : null;
+}
+
+/** The KPI ids served at a grain: all but the staffing ones below 15m. */
+export function kpiIdsAt(g: Granularity): string[] {
+  return KPIS.filter((k) => !k.staffing || STAFFING_GRAINS.includes(g)).map((k) => k.id);
 }

@@ -29,6 +29,9 @@ export {
   emptyMeasures,
   feedsAggregates,
   foldEvent,
+  foldEventByMinute,
+  MAX_STATE_SPAN_MS,
+  stateSpan,
   mergeMeasures,
   NO_BUSINESS_CONFIG,
   type AggregateKind,
@@ -40,8 +43,9 @@ export {
 } from './aggregates';
 
 // quantities and the KPI catalogue
-export { isHistoryQuantity, quantityKey, type Quantity } from './quantities';
-export { KPIS, KPI_BY_ID, KPI_IDS, requiredQuantities, type KpiDefinition, type KpiUnit } from './catalogue';
+export { isHistoryQuantity, quantityKey, type Quantity, type StaffingMeasure } from './quantities';
+export { KPIS, KPI_BY_ID, KPI_IDS, kpiIdsAt, requiredQuantities, staffingGrainProblem, type KpiDefinition, type KpiUnit } from './catalogue';
+export { STAFFING_AHT_TRAILING_MS, STAFFING_GRAINS, STAFFING_INTERVAL_MS, patienceMs, windowStaffing, type IntervalSums, type StaffingTarget } from './staffing';
 export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 // stored tables
@@ -51,7 +55,7 @@ export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, storedSour
 export { referenceSeries, type Series } from './reference';
 
 // staffing: Erlang C (docs/staffing.md)
-export { agentsRequired, agentsScheduled, erlangB, erlangC, erlangServiceLevel, type Staffing, type StaffingInput } from './erlang';
+export { agentsRequired, agentsRequiredErlangA, agentsScheduled, erlangAServiceLevel, erlangB, erlangC, erlangServiceLevel, type Staffing, type StaffingInput } from './erlang';
 
 // business calendars and business time (docs/business-hours.md)
 export { WEEKDAYS, businessMs, calendarSchema, calendarVersionSchema, isOpenAt, localToInstant, type Calendar, type CalendarVersion, type Weekday } from './calendar';

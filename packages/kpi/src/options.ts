@@ -58,6 +58,12 @@ export const kpiOptionsSchema = z.object({
   hourly_cost: z.coerce.number().min(0).max(1_000_000).optional(),
   /** per-team hourly costs, `team:rate,…`; `:rate` alone is not allowed (use hourly_cost) */
   team_hourly_costs: teamRates.optional(),
+  /** staffing (docs/staffing.md): the share to answer within sl_threshold_s */
+  sl_target: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (Erlang C never promises everyone)').default(0.8),
+  /** staffing: the most a busy agent may be occupied (load ÷ agents) */
+  max_occupancy: z.coerce.number().gt(0, 'must be above 0').max(1).default(0.85),
+  /** staffing: the share of paid time not on the phones (agents_required_scheduled) */
+  shrinkage: z.coerce.number().min(0).lt(1, 'must be below 1').default(0),
 });
 export type KpiOptions = z.infer<typeof kpiOptionsSchema>;
 export const DEFAULT_OPTIONS: KpiOptions = kpiOptionsSchema.parse({});

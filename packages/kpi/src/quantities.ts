@@ -29,10 +29,22 @@ export type Quantity =
   /** resolved events with a customer_id in the window (the FCR population) */
   | { kind: 'fcrResolved' }
   /** of those, the ones whose customer opened another contact on the same topic within `windowMs` after */
-  | { kind: 'fcrRepeats'; windowMs: number };
+  | { kind: 'fcrRepeats'; windowMs: number }
+  /** the window's length in ms (a local day across a DST change is 23 or 25 hours) */
+  | { kind: 'windowMs' }
+  /**
+   * A staffing requirement of the window, computed per 15-minute staffing interval and combined
+   * (docs/staffing.md); NaN when no interval's handle time is known. Reads past the window: the
+   * trailing handle time of an interval without wrap-ups.
+   */
+  | { kind: 'staffing'; measure: StaffingMeasure; slThresholdS: number; slTarget: number; maxOccupancy: number; shrinkage: number };
+
+/** What a staffing quantity combines over a window's intervals: the mean (Erlang C, scheduled, Erlang A) or the largest. */
+export type StaffingMeasure = 'required' | 'required_peak' | 'required_scheduled' | 'required_erlang_a';
 
 /** True for quantities that depend on events outside the window they are read for. */
-export const isHistoryQuantity = (q: Quantity): boolean => q.kind === 'runningTotal' || q.kind === 'fcrResolved' || q.kind === 'fcrRepeats';
+export const isHistoryQuantity = (q: Quantity): boolean =>
+  q.kind === 'runningTotal' || q.kind === 'fcrResolved' || q.kind === 'fcrRepeats' || q.kind === 'windowMs' || q.kind === 'staffing';
 
 export function quantityKey(q: Quantity): string {
   switch (q.kind) {
@@ -47,6 +59,8 @@ export function quantityKey(q: Quantity): string {
     case 'runningTotal': return `${q.column}__running_total`;
     case 'fcrResolved': return 'fcr__resolved';
     case 'fcrRepeats': return `fcr__repeats_${q.windowMs}`;
+    case 'windowMs': return 'window__ms';
+    case 'staffing': return `staffing__${q.measure}_${q.slThresholdS}_${q.slTarget}_${q.maxOccupancy}_${q.shrinkage}`;
   }
 }
 
@@ -65,6 +79,9 @@ export const keysWeighted = (column: KeyMapName, weights: Readonly<Record<string
 export const runningTotal = (column: ScalarName): Quantity => ({ kind: 'runningTotal', column });
 export const fcrResolved = (): Quantity => ({ kind: 'fcrResolved' });
 export const fcrRepeats = (windowMs: number): Quantity => ({ kind: 'fcrRepeats', windowMs });
+export const windowLength = (): Quantity => ({ kind: 'windowMs' });
+export const staffing = (measure: StaffingMeasure, o: { sl_threshold_s: number; sl_target: number; max_occupancy: number; shrinkage: number }): Quantity =>
+  ({ kind: 'staffing', measure, slThresholdS: o.sl_threshold_s, slTarget: o.sl_target, maxOccupancy: o.max_occupancy, shrinkage: o.shrinkage });
 
 /**
  * A quantity over measures merged from events. History quantities read the measures as the
@@ -78,6 +95,9 @@ export function evalQuantity(q: Quantity, m: Measures): number {
     case 'fcrResolved':
     case 'fcrRepeats':
       throw new Error(`${quantityKey(q)} pairs events across windows; it is read from the contact facts, not from measures`);
+    case 'windowMs':
+    case 'staffing':
+      throw new Error(`${quantityKey(q)} depends on the window's span and its 15-minute intervals, not on merged measures`);
     case 'keysAtLeast': {
       let n = 0;
       for (const v of m[q.column].values()) if (v >= q.min) n++;

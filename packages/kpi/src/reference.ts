@@ -5,6 +5,7 @@ import { dimValue, type Dimension } from './dimensions';
 import type { KpiOptions } from './options';
 import { zonedWindowEnd, zonedWindowStart, zonedWindowStarts, type Granularity } from './windows';
 import { TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
+import { agentsRequired, agentsRequiredErlangA, agentsScheduled } from './erlang';
 
 /**
  * The KPI definitions of docs/kpis.md, computed the plain way, straight from an array of events.
@@ -50,8 +51,31 @@ export function eventsByType(es: ContactEvent[]): EventsByType {
   return out;
 }
 
-/** One window's events by type, the thresholds of the query, in ms, and the business configuration. */
-interface Win { by: EventsByType; S: number; T: number; ctx: FoldContext }
+/**
+ * Time an agent spent in one state within a window: the part of the state's interval
+ * [occurred_at − previous_state_ms, occurred_at) inside the window (docs/staffing.md, "Where
+ * time is booked"), counting at most the 24 hours before the change.
+ */
+export interface StatePiece { state: string; team: string; ms: number }
+const STATE_CAP_MS = 86_400_000;
+const staffedStart = (e: ContactEvent) =>
+  e.type === 'agent_state_changed' && e.previous_agent_state !== null && e.previous_agent_state !== 'offline' && (e.previous_state_ms ?? 0) > 0
+    ? e.occurred_at - Math.min(e.previous_state_ms!, STATE_CAP_MS)
+    : null;
+/** Each state's time clipped to [from, to); ±Infinity: the whole of each state. */
+export function statePieces(es: ContactEvent[], from = -Infinity, to = Infinity): StatePiece[] {
+  const out: StatePiece[] = [];
+  for (const e of es) {
+    const start = staffedStart(e);
+    if (start === null) continue;
+    const ms = Math.min(e.occurred_at, to) - Math.max(start, from);
+    if (ms > 0) out.push({ state: e.previous_agent_state!, team: e.team_id ?? '', ms });
+  }
+  return out;
+}
+
+/** One window's events by type, its agents' state time, the thresholds of the query, in ms, and the business configuration. */
+interface Win { by: EventsByType; states: StatePiece[]; S: number; T: number; ctx: FoldContext }
 const NONE: ContactEvent[] = [];
 const of = (w: Win, t: ContactEvent['type']) => w.by.get(t) ?? NONE;
 const offered = (w: Win) => of(w, 'queued').length;
@@ -65,7 +89,7 @@ const scaled = (w: Win, kind: string) => surveys(w, kind).filter((e) => e.scale_
 const csat = (w: Win) => scaled(w, 'csat');
 const nps = (w: Win) => scaled(w, 'nps');
 // workforce: the time an agent_state_changed says was spent in the state it leaves
-const stateMs = (w: Win, state: string) => total(of(w, 'agent_state_changed'), (e) => (e.previous_agent_state === state ? e.previous_state_ms ?? 0 : 0));
+const stateMs = (w: Win, state: string) => w.states.reduce((n, p) => n + (p.state === state ? p.ms : 0), 0);
 const handling = (w: Win) => stateMs(w, 'busy') + stateMs(w, 'after_call_work');
 // customers: interactions of identified customers, and business outcomes per customer
 const interactions = (w: Win) => [...of(w, 'contact_created'), ...of(w, 'self_service_resolved'), ...of(w, 'kb_article_viewed'), ...of(w, 'customer_business_event')]
@@ -102,8 +126,11 @@ function logPercentile(durations: number[], p: number): number | null {
 }
 
 /** The KPI over the events of one window and group, straight from the wording of docs/kpis.md. */
-export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es), ctx: FoldContext = NO_BUSINESS_CONFIG): number | null {
-  const w: Win = { by: byType, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000, ctx };
+export function referenceMetric(
+  metric: string, es: ContactEvent[], o: KpiOptions, byType: EventsByType = eventsByType(es), states: StatePiece[] = statePieces(byType.get('agent_state_changed') ?? []),
+  ctx: FoldContext = NO_BUSINESS_CONFIG,
+): number | null {
+  const w: Win = { by: byType, states, S: o.short_abandon_s * 1000, T: o.sl_threshold_s * 1000, ctx };
   const { S, T } = w;
   switch (metric) {
     case 'offered': return offered(w);
@@ -255,8 +282,7 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
       if (o.hourly_cost === undefined && o.team_hourly_costs === undefined) return null;
       // each staffed interval (any state but offline) at the hourly cost of the agent's team
       const rate = (team: string) => (o.team_hourly_costs && Object.hasOwn(o.team_hourly_costs, team) ? o.team_hourly_costs[team]! : o.hourly_cost ?? 0);
-      const cost = total(of(w, 'agent_state_changed'), (e) =>
-        e.previous_agent_state !== null && e.previous_agent_state !== 'offline' ? ((e.previous_state_ms ?? 0) / 3_600_000) * rate(e.team_id ?? '') : 0);
+      const cost = w.states.reduce((n, p) => n + (p.ms / 3_600_000) * rate(p.team), 0);
       return div(cost, of(w, 'resolved').length);
     }
     case 'resolution_consistency': {
@@ -272,6 +298,16 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
       return div(consistent, coded.length);
     }
     case 'engagement': return div(interactions(w).length, activeCustomers(w));
+    // staffing KPIs need their window's span and 15-minute intervals: referenceSeries computes
+    // them (staffingReference); over nothing they are 0 (no contacts need no agents)
+    case 'agents_staffed':
+    case 'agents_required':
+    case 'agents_required_peak':
+    case 'agents_required_scheduled':
+    case 'agents_required_erlang_a':
+    case 'staffing_gap':
+      if (es.length === 0 && states.length === 0) return 0;
+      throw new Error(`${metric} is computed per window by referenceSeries`);
     // history KPIs over `es` taken as the whole history (referenceSeries reads the real one)
     case 'backlog': return backlogDelta(es);
     case 'fcr_rate':
@@ -284,6 +320,49 @@ export function referenceMetric(metric: string, es: ContactEvent[], o: KpiOption
 }
 
 const HISTORY_METRICS = new Set(['backlog', 'fcr_rate', 'repeat_contact_rate']);
+const STAFFING_METRICS = new Set(['agents_staffed', 'agents_required', 'agents_required_peak', 'agents_required_scheduled', 'agents_required_erlang_a', 'staffing_gap']);
+const QUARTER_MS = 15 * 60_000;
+
+/**
+ * The staffing KPIs of one window [from, to) and group, straight from docs/staffing.md:
+ * `events` are all the group's events (any time: an interval without a wrap-up takes the
+ * handle time of the 2 hours ending with it), `staffedMs` the agent time inside the window.
+ */
+function staffingReference(metrics: string[], events: ContactEvent[], from: number, to: number, staffedMs: number, o: KpiOptions): Record<string, number | null> {
+  const within = (type: ContactEvent['type'], a: number, b: number) => events.filter((e) => e.type === type && e.occurred_at >= a && e.occurred_at < b);
+  const abandons = within('abandoned', from, to);
+  const waited = total(within('answered', from, to), (e) => e.wait_ms ?? 0) + total(abandons, (e) => e.wait_ms ?? 0);
+  const patience = abandons.length === 0 ? Infinity : waited > 0 ? waited / abandons.length : null;
+  const c: number[] = [];
+  const scheduled: number[] = [];
+  const a: number[] = [];
+  for (let s = from; s < to; s += QUARTER_MS) {
+    const offered = within('queued', s, s + QUARTER_MS).length;
+    let wraps = within('wrapup_completed', s, s + QUARTER_MS);
+    if (wraps.length === 0) wraps = within('wrapup_completed', s + QUARTER_MS - 2 * 3_600_000, s + QUARTER_MS);
+    const aht = wraps.length ? total(wraps, (e) => e.handle_ms ?? 0) / wraps.length : 0;
+    const input = { offered, intervalMs: QUARTER_MS, handleMs: aht, slThresholdS: o.sl_threshold_s, slTarget: o.sl_target, maxOccupancy: o.max_occupancy };
+    const erlangC = agentsRequired(input);
+    if (erlangC) {
+      c.push(erlangC.agents);
+      scheduled.push(agentsScheduled(erlangC.agents, o.shrinkage));
+    }
+    const erlangA = offered === 0 ? 0 : patience === null ? null : agentsRequiredErlangA({ ...input, patienceMs: patience })?.agents ?? null;
+    if (erlangA !== null) a.push(erlangA);
+  }
+  const staffed = staffedMs / (to - from);
+  const required = mean(c);
+  const out: Record<string, number | null> = {};
+  for (const m of metrics) {
+    out[m] = m === 'agents_staffed' ? staffed
+      : m === 'agents_required' ? required
+      : m === 'agents_required_peak' ? (c.length ? Math.max(...c) : null)
+      : m === 'agents_required_scheduled' ? mean(scheduled)
+      : m === 'agents_required_erlang_a' ? mean(a)
+      : required === null ? null : staffed - required;
+  }
+  return out;
+}
 
 /** created − resolved + reopened among these events */
 function backlogDelta(es: ContactEvent[]): number {
@@ -329,7 +408,7 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
   const lo = windows[0] ?? q.from;
   const hi = ends.at(-1) ?? q.from;
   /** the window holding t (lo ≤ t < hi): the last start ≤ t */
-  const windowOf = (t: number) => {
+  const windowIndex = (t: number) => {
     let a = 0;
     let b = windows.length - 1;
     while (a < b) {
@@ -337,28 +416,54 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
       if (windows[m]! <= t) a = m;
       else b = m - 1;
     }
-    return windows[a]!;
+    return a;
   };
+  const windowOf = (t: number) => windows[windowIndex(t)]!;
   const inScope = events.filter(
     (e) =>
       e.tenant_id === q.tenant &&
       e.occurred_at >= lo && e.occurred_at < hi && windows.length > 0 &&
       Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? '')),
   );
+  // agent states of any time whose interval reaches into the range: their time inside it counts
+  const matches = (e: ContactEvent) => e.tenant_id === q.tenant && Object.entries(q.filters).every(([d, v]) => dimValue(e, d as Dimension) === (v ?? ''));
+  const reaching = windows.length === 0 ? [] : events.filter((e) => {
+    const start = staffedStart(e);
+    return start !== null && start < hi && e.occurred_at > lo && matches(e);
+  });
   const groups = new Map<string, ContactEvent[]>();
-  if (q.groupBy.length === 0) groups.set('[]', inScope);
-  else {
-    for (const e of inScope) {
-      if (!feedsAggregates(e)) continue;
+  const statesByGroup = new Map<string, ContactEvent[]>();
+  if (q.groupBy.length === 0) {
+    groups.set('[]', inScope);
+    statesByGroup.set('[]', reaching);
+  } else {
+    for (const e of [...inScope.filter(feedsAggregates), ...reaching]) {
       const key = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
       if (!groups.has(key)) groups.set(key, []);
     }
     for (const e of inScope) groups.get(JSON.stringify(q.groupBy.map((d) => dimValue(e, d))))?.push(e);
+    for (const e of reaching) {
+      const key = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      if (!statesByGroup.has(key)) statesByGroup.set(key, []);
+      statesByGroup.get(key)!.push(e);
+    }
   }
   // every KPI of a window without events, computed once (most windows of a fine grouping are empty)
-  const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID);
+  const numeric = q.metrics.filter((m) => m !== TOP_TOPICS_ID && !STAFFING_METRICS.has(m));
+  const staffingMetrics = q.metrics.filter((m) => STAFFING_METRICS.has(m));
+  // staffing reads a group's events before the range too (the trailing handle time)
+  const allByGroup = new Map<string, ContactEvent[]>();
+  if (staffingMetrics.length) {
+    for (const e of events) {
+      if (!matches(e)) continue;
+      const k = JSON.stringify(q.groupBy.map((d) => dimValue(e, d)));
+      const list = allByGroup.get(k);
+      if (list) list.push(e);
+      else allByGroup.set(k, [e]);
+    }
+  }
   const ctx = q.context ?? NO_BUSINESS_CONFIG;
-  const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options, undefined, ctx)]));
+  const empty = Object.fromEntries(numeric.map((m) => [m, referenceMetric(m, [], q.options, undefined, undefined, ctx)]));
   // top_topics compares with the window before the range's first: created events of the group from any time
   const topics = q.metrics.includes(TOP_TOPICS_ID);
   const createdByGroup = new Map<string, ContactEvent[]>();
@@ -408,11 +513,23 @@ export function referenceSeries(events: ContactEvent[], q: ReferenceQuery): Seri
     const deltas = deltasByGroup.get(key) ?? [];
     let backlog = 0;
     let next = 0;
+    // each state's events by the windows its interval meets (clipped per window below)
+    const statesIn = new Map<number, ContactEvent[]>();
+    for (const e of statesByGroup.get(key) ?? []) {
+      const start = staffedStart(e)!;
+      for (let i = windowIndex(Math.max(start, lo)); i < windows.length && windows[i]! < e.occurred_at; i++) {
+        const list = statesIn.get(i);
+        if (list) list.push(e);
+        else statesIn.set(i, [e]);
+      }
+    }
     const points = windows.map((w, wi) => {
       const inWindow = byWindow.get(w);
       const p: SeriesPoint = { ts: new Date(w).toISOString() };
       const byType = inWindow && eventsByType(inWindow);
-      for (const m of numeric) p[m] = inWindow ? referenceMetric(m, inWindow, q.options, byType!, ctx) : empty[m]!;
+      const pieces = statePieces(statesIn.get(wi) ?? [], w, ends[wi]!);
+      for (const m of numeric) p[m] = inWindow || pieces.length > 0 ? referenceMetric(m, inWindow ?? [], q.options, byType ?? new Map(), pieces, ctx) : empty[m]!;
+      if (staffingMetrics.length) Object.assign(p, staffingReference(staffingMetrics, allByGroup.get(key) ?? [], w, ends[wi]!, pieces.reduce((n, x) => n + x.ms, 0), q.options));
       if (topics) {
         const created = createdByGroup.get(key) ?? [];
         const before = zonedWindowStart(w - 1, q.granularity, tz);

@@ -60,7 +60,7 @@ function kpi(id: string, events: ContactEvent[], o: Partial<KpiOptions> = {}) {
   const merged = emptyMeasures();
   for (const m of rows.values()) mergeMeasures(merged, m);
   const folded = compute(id, one, opts);
-  const ref = referenceMetric(id, events, opts, undefined, ctx);
+  const ref = referenceMetric(id, events, opts, undefined, undefined, ctx);
   expect(close(folded, ref), `${id}: fold ${folded} vs reference ${ref}`).toBe(true);
   expect(close(compute(id, merged, opts), ref), `${id}: merged rows vs reference ${ref}`).toBe(true);
   return folded;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentsRequired, agentsScheduled, erlangC, erlangServiceLevel } from '../src/erlang';
+import { agentsRequired, agentsRequiredErlangA, agentsScheduled, erlangAServiceLevel, erlangC, erlangServiceLevel } from '../src/erlang';
 
 /** The textbook Erlang C with powers and factorials: fine for small n, the check of the recurrence. */
 function erlangCTextbook(n: number, a: number): number {
@@ -60,5 +60,84 @@ describe('Erlang C', () => {
     expect(agentsRequired({ offered: 5, intervalMs: 900_000, handleMs: 0, slThresholdS: 20, slTarget: 0.8, maxOccupancy: 0.85 })).toBeNull();
     expect(agentsScheduled(0, 0.3)).toBe(0);
     expect(agentsScheduled(14, 0)).toBe(14);
+  });
+});
+
+/**
+ * M/M/n+M simulated, first come first served: the share of arrivals answered within T (a
+ * customer whose wait would exceed their patience hangs up and takes no agent). Seeded, so
+ * the same every run; the check of Erlang A's closed form by an independent route.
+ */
+function simulateErlangA(n: number, a: number, thresholdS: number, handleS: number, patienceS: number, customers: number): number {
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
+  const free = new Array<number>(n).fill(0);
+  let t = 0;
+  let within = 0;
+  for (let i = 0; i < customers; i++) {
+    t += exp(handleS / a);
+    const patience = exp(patienceS);
+    let k = 0;
+    for (let j = 1; j < n; j++) if (free[j]! < free[k]!) k = j;
+    const start = Math.max(t, free[k]!);
+    if (start - t > patience) continue;
+    if (start - t <= thresholdS) within++;
+    free[k] = start + exp(handleS);
+  }
+  return within / customers;
+}
+
+describe('Erlang A', () => {
+  it('tends to Erlang C as patience grows without bound', () => {
+    for (const [n, a] of [[14, 10], [3, 2], [120, 110], [5000, 4900]] as const) {
+      const c = erlangServiceLevel(n, a, 20, 180);
+      let gap = Infinity;
+      for (const patienceS of [1e3, 1e5, 1e7, 1e9]) {
+        const d = Math.abs(erlangAServiceLevel(n, a, 20, 180, patienceS) - c);
+        expect(d, `n=${n} a=${a} patience ${patienceS}s`).toBeLessThanOrEqual(gap + 1e-12);
+        gap = d;
+      }
+      expect(gap).toBeLessThan(1e-6);
+      expect(erlangAServiceLevel(n, a, 20, 180, Infinity)).toBe(c);
+    }
+    // the requirement too: the reference case with nobody hanging up is Erlang C's 14
+    const i = { offered: 100, intervalMs: 30 * 60_000, handleMs: 180_000, slThresholdS: 20, slTarget: 0.8, maxOccupancy: 0.85 };
+    expect(agentsRequiredErlangA({ ...i, patienceMs: 1e12 })!.agents).toBe(14);
+    expect(agentsRequiredErlangA(i)).toEqual(agentsRequired(i));
+  });
+
+  it('equals a simulation of the queue with impatient customers', () => {
+    for (const [n, a, t, h, p] of [[3, 2, 10, 20, 40], [14, 10, 20, 180, 60], [5, 4.5, 5, 25, 12]] as const) {
+      expect(erlangAServiceLevel(n, a, t, h, p)).toBeCloseTo(simulateErlangA(n, a, t, h, p, 1_000_000), 2);
+    }
+  });
+
+  it('needs fewer agents when customers hang up (they take no agent time), and stays finite for thousands of agents', () => {
+    const i = { offered: 100, intervalMs: 30 * 60_000, handleMs: 180_000, slThresholdS: 20, slTarget: 0.8, maxOccupancy: 0.85 };
+    // patience of a minute: 12 agents answer 86.0 % within 20 s (Erlang C needs 14); 12 is also the occupancy floor (10 ÷ 11 > 0.85)
+    const r = agentsRequiredErlangA({ ...i, patienceMs: 60_000 })!;
+    expect(r.agents).toBe(12);
+    expect(r.serviceLevel).toBeCloseTo(0.860, 3);
+    const big = agentsRequiredErlangA({ offered: 100_000, intervalMs: 15 * 60_000, handleMs: 300_000, slThresholdS: 20, slTarget: 0.8, maxOccupancy: 0.99, patienceMs: 90_000 })!;
+    expect(Number.isFinite(big.serviceLevel) && big.serviceLevel >= 0.8 && big.serviceLevel <= 1).toBe(true);
+    expect(big.agents).toBeGreaterThan(big.load);
+    expect(big.agents).toBeLessThanOrEqual(agentsRequired({ offered: 100_000, intervalMs: 15 * 60_000, handleMs: 300_000, slThresholdS: 20, slTarget: 0.8, maxOccupancy: 0.99 })!.agents);
+    expect(agentsRequiredErlangA({ ...i, offered: 0, patienceMs: 60_000 })).toMatchObject({ agents: 0 });
+    expect(agentsRequiredErlangA({ ...i, handleMs: 0, patienceMs: 60_000 })).toBeNull();
+  });
+});
+
+describe('Erlang C against closed forms and the worked example', () => {
+  it('one agent waits with probability a, two with a² ÷ (2 + a)', () => {
+    for (const a of [0.1, 0.5, 0.9]) expect(erlangC(1, a)).toBeCloseTo(a, 14);
+    for (const a of [0.5, 1, 1.9]) expect(erlangC(2, a)).toBeCloseTo((a * a) / (2 + a), 14);
+  });
+
+  it('gives the service levels of the worked example in docs/staffing.md for 12, 13 and 14 agents at 10 Erlangs', () => {
+    // 100 contacts in 30 minutes at 180 s: the figures WFM calculators print for this case
+    expect(erlangServiceLevel(12, 10, 20, 180)).toBeCloseTo(0.640, 3);
+    expect(erlangServiceLevel(13, 10, 20, 180)).toBeCloseTo(0.796, 3);
+    expect(erlangServiceLevel(14, 10, 20, 180)).toBeCloseTo(0.888, 3);
   });
 });

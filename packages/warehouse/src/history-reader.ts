@@ -1,26 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Dimension, Quantity } from '@switchboard/kpi';
-import type { KpiQuery } from './kpi-query';
-import type { WindowSource } from './window-source';
+import type { HistoryRead, HistoryValues } from './history-types';
 import { filterConditions } from './filter-sql';
+import { readStaffing } from './staffing-reader';
 
-/** group key (JSON of the group's dimension values) → window start (ms) → quantity key → value */
-export type HistoryValues = Map<string, Map<number, Map<string, number>>>;
-
-export interface HistoryRead {
-  tenant: string;
-  q: KpiQuery;
-  /** the windows read, ascending (one window when merged) */
-  windows: number[];
-  /** end of the last window (exclusive) */
-  end: number;
-  /** the table and window-start SQL of the query's grain and zone */
-  source: WindowSource;
-  /** one point over [windows[0], end) */
-  merged: boolean;
-  /** the history quantities of the query, by quantity key */
-  quantities: Map<string, Quantity>;
-}
+export type { HistoryRead, HistoryValues } from './history-types';
 
 const DAY = 86_400_000;
 
@@ -124,6 +108,6 @@ async function fcr(client: ClickHouseClient, r: HistoryRead, out: HistoryValues)
 export async function readHistory(client: ClickHouseClient, r: HistoryRead): Promise<HistoryValues> {
   const out: HistoryValues = new Map();
   if (r.quantities.size === 0) return out;
-  await Promise.all([runningTotals(client, r, out), fcr(client, r, out)]);
+  await Promise.all([runningTotals(client, r, out), fcr(client, r, out), readStaffing(client, r, out)]);
   return out;
 }

@@ -1,12 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   AGGREGATE_COLUMNS, isHistoryQuantity, isZonedGrain, quantityKey, requiredQuantities, zonedWindowEnd, zonedWindowStart, zonedWindowStarts,
-  TOP_TOPICS_ID, granularityMs, rankTopics, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Quantity,
+  TOP_TOPICS_ID, granularityMs, rankTopics, staffingGrainProblem, type TopTopic, type AggregateKind, type Dimension, type Granularity, type Quantity,
 } from '@switchboard/kpi';
 import type { KpiQuery } from './kpi-query';
 import { readHistory } from './history-reader';
 import { windowSource, type WindowSource } from './window-source';
 import { filterConditions } from './filter-sql';
+import { WINDOW_MS_KEY } from './staffing-reader';
 
 export type Point = { ts: string } & Record<string, number | null | string | TopTopic[]>;
 export interface Series {
@@ -17,7 +18,7 @@ export interface Series {
 const COLUMN_KIND = new Map<string, AggregateKind>(AGGREGATE_COLUMNS.map((c) => [c.name, c.kind]));
 
 /** quantities read from one window's merged row (all but the history ones) */
-export type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' }>;
+export type WindowQuantity = Exclude<Quantity, { kind: 'runningTotal' | 'fcrResolved' | 'fcrRepeats' | 'windowMs' | 'staffing' }>;
 
 /**
  * SQL of a window quantity over the rows of one (window, group), the same number
@@ -165,6 +166,9 @@ export interface KpiTable {
  * (JSONColumnsWithMetadata): one array per quantity, no object per row.
  */
 export async function readKpiTable(client: ClickHouseClient, tenant: string, q: KpiQuery, read: ReadKpiOptions = {}): Promise<KpiTable> {
+  // staffing KPIs need whole 15-minute intervals (the query service answers 400 before this)
+  const finer = read.merge ? null : staffingGrainProblem(q.kpis, q.granularity);
+  if (finer) throw new Error(finer);
   const { sql, params, quantities, history, windows, end, source } = windowRowsQuery(tenant, q, read);
   const tz = q.tz ?? 'UTC';
   const dims = q.groupBy;
@@ -207,6 +211,8 @@ export async function readKpiTable(client: ClickHouseClient, tenant: string, q: 
   // per KPI one input record whose fields read from it (the formulas only read their record)
   const slot = new Map<string, number>([...quantities.map(([k], i) => [k, i] as const), ...[...history.keys()].map((k, i) => [k, quantities.length + i] as const)]);
   const historyKeys = [...history.keys()];
+  // the window's length (agents_staffed): to the next window's start, the last to the end
+  const windowMsAt = historyKeys.includes(WINDOW_MS_KEY) ? quantities.length + historyKeys.indexOf(WINDOW_MS_KEY) : -1;
   const values = new Float64Array(slot.size);
   const kpis = [...new Map(q.kpis.map((k) => [k.id, k])).values()];
   const formulas = kpis.map((k) => {
@@ -234,6 +240,7 @@ export async function readKpiTable(client: ClickHouseClient, tenant: string, q: 
       if (historyKeys.length > 0) {
         const before = pastOf?.get(w);
         for (let i = 0; i < historyKeys.length; i++) values[quantities.length + i] = before?.get(historyKeys[i]!) ?? 0;
+        if (windowMsAt >= 0) values[windowMsAt] = (wi + 1 < windows.length ? windows[wi + 1]! : end) - w;
       }
       let at = (gi * windows.length + wi) * width;
       for (const f of formulas) {

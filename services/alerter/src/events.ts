@@ -40,9 +40,14 @@ export interface AlertEvent {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** /v1/kpis URL reproducing the evaluated value: the window at 1m grain, filtered to the scope. */
+/**
+ * /v1/kpis URL reproducing the evaluated value: the window at 1m grain, filtered to the scope.
+ * Staffing KPIs are served from 15m up: their link shows the window's 15-minute intervals.
+ */
 export function kpiLink(base: string, rule: AlertRule, scope: Scope, from: number, to: number): string {
-  const p = new URLSearchParams({ metrics: [...new Set([rule.spec.kpi, rule.spec.sample_kpi])].join(','), from: iso(from), to: iso(to), granularity: '1m' });
+  const metrics = [...new Set([rule.spec.kpi, rule.spec.sample_kpi])];
+  const granularity = metrics.some((id) => KPI_BY_ID.get(id)?.staffing) ? '15m' : '1m';
+  const p = new URLSearchParams({ metrics: metrics.join(','), from: iso(from), to: iso(to), granularity });
   for (const [d, v] of Object.entries(scope)) p.set(`filter.${d}`, v === null || v === '' ? 'null' : v);
   for (const [k, v] of Object.entries(rule.spec.options)) p.set(k, Array.isArray(v) ? v.join(',') : String(v));
   return `${base.replace(/\/$/, '')}/v1/kpis?${p.toString()}`;

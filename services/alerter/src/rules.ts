@@ -107,6 +107,12 @@ export function parseRule(input: unknown, tenant: string, source: AlertRule['sou
   const known = new Set(Object.keys(kpiOptionsSchema.shape));
   for (const k of Object.keys(spec.options)) if (!known.has(k)) problems.push({ field: `options.${k}`, reason: `unknown KPI option; one of ${[...known].join(', ')}` });
   if (!opts.success) for (const i of opts.error.issues) problems.push({ field: `options.${path(i.path)}`, reason: i.message });
+  // staffing KPIs are computed per 15-minute interval, counted back from the evaluation time
+  const staffingKpis = [kpi, sample].filter((k) => k?.staffing).map((k) => k!.id);
+  const windowMs = parseDuration(spec.window);
+  if (staffingKpis.length && windowMs !== null && windowMs % 900_000 !== 0) {
+    problems.push({ field: 'window', reason: `must be whole 15-minute staffing intervals (15m, 30m, 1h …) for ${staffingKpis.join(', ')}` });
+  }
   if (spec.each && spec.scope[spec.each] !== undefined) problems.push({ field: 'each', reason: `${spec.each} is also fixed in scope; use one or the other` });
   const recovery = spec.recovery_threshold ?? spec.threshold;
   if (!Number.isFinite(spec.threshold)) problems.push({ field: 'threshold', reason: 'must be a finite number' });

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, parseInstant, type Granularity, type KpiOptions } from '@switchboard/kpi';
+import { DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, granularityMs, kpiOptionsSchema, parseInstant, staffingGrainProblem, type Granularity, type KpiOptions } from '@switchboard/kpi';
 import { MAX_WINDOWS, readKpis } from '@switchboard/warehouse';
 import type { TenantResolver } from '@switchboard/service-kit';
 import { durationSchema, parseDuration } from './duration';
@@ -65,6 +65,11 @@ const filtersOf = (scope: Record<string, string | undefined>) => Object.fromEntr
 
 /** The KPI of a target or goal over [from, to) merged, at the coarsest grain that fits both ends. */
 export async function readMerged(client: ClickHouseClient, tenant: string, ref: { kpi: string; options: Record<string, unknown>; scope: Record<string, string | undefined> }, from: number, to: number): Promise<number | null> {
+  if (KPI_BY_ID.get(ref.kpi)?.staffing) {
+    // staffing KPIs count whole 15-minute intervals back from a minute (docs/staffing.md)
+    const end = Math.floor(to / 60_000) * 60_000;
+    [from, to] = [end - Math.max(1, Math.ceil((end - from) / 900_000)) * 900_000, end];
+  }
   const g = (['1d', '1h', '1m'] as Granularity[]).find((x) => from % granularityMs(x) === 0 && to % granularityMs(x) === 0) ?? '1m';
   const [s] = await readKpis(client, tenant, { kpis: [KPI_BY_ID.get(ref.kpi)!], from, to, granularity: g, groupBy: [], filters: filtersOf(ref.scope), options: optionsOf(ref.options) }, { merge: true });
   const v = s?.points[0]?.[ref.kpi];
@@ -144,6 +149,8 @@ export function registerTargetRoutes(app: FastifyInstance, deps: TargetRouteDeps
     const to = instant('to');
     if (Number.isFinite(from) && Number.isFinite(to) && to <= from) details.push({ param: 'to', reason: 'must be after from' });
     if (!details.length && GRANULARITY_IDS.includes(g) && (to - from) / granularityMs(g) > MAX_WINDOWS) details.push({ param: 'granularity', reason: `more than ${MAX_WINDOWS} windows` });
+    const finer = GRANULARITY_IDS.includes(g) && KPI_BY_ID.has(target.kpi) ? staffingGrainProblem([KPI_BY_ID.get(target.kpi)!], g) : null;
+    if (finer) details.push({ param: 'granularity', reason: finer });
     for (const k of Object.keys(q)) if (!['from', 'to', 'granularity'].includes(k)) details.push({ param: k, reason: 'unknown parameter' });
     if (details.length) return reply.code(400).send({ error: 'invalid query', details });
     const [s] = await readKpis(deps.client, tenant, { kpis: [KPI_BY_ID.get(target.kpi)!], from, to, granularity: g, groupBy: [], filters: filtersOf(target.scope), options: optionsOf(target.options) });

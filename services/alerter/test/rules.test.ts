@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRule, alertIdOf, parseRule, publicRule, scopeKey } from '../src/rules';
+import { kpiLink } from '../src/events';
 
 const ok = {
   id: 'billing-sl', kpi: 'service_level', options: { sl_threshold_s: 20 }, scope: { queue_id: 'billing' },
@@ -58,5 +59,25 @@ describe('rule validation', () => {
     expect(alertIdOf('acme', 'r', k, 1)).toBe(alertIdOf('acme', 'r', k, 1));
     expect(alertIdOf('acme', 'r', k, 1)).not.toBe(alertIdOf('acme', 'r', k, 2));
     expect(alertIdOf('acme', 'r', k, 1)).not.toBe(alertIdOf('acme', 'r2', k, 1));
+  });
+});
+
+describe('rules on staffing KPIs', () => {
+  const gap = { id: 'short', kpi: 'staffing_gap', scope: { queue_id: 'billing' }, comparison: '<', threshold: 0, options: { sl_target: 0.9, shrinkage: 0.2 } };
+
+  it('need a window of whole 15-minute staffing intervals', () => {
+    expect(problems({ ...gap, window: '10m' })).toEqual([{ field: 'window', reason: expect.stringMatching(/whole 15-minute staffing intervals .*staffing_gap/) }]);
+    expect(problems({ ...gap, window: '20m' })).toHaveLength(1);
+    for (const window of ['15m', '30m', '1h', '1d']) expect(parseRule({ ...gap, window }, 'acme').windowMs % 900_000).toBe(0);
+    // the staffing options are KPI options like any other
+    expect(parseRule({ ...gap, window: '15m' }, 'acme').options).toMatchObject({ sl_target: 0.9, shrinkage: 0.2, max_occupancy: 0.85 });
+    expect(problems({ ...gap, options: { sl_target: 1.5 } }).map((p) => p.field)).toEqual(['options.sl_target']);
+  });
+
+  it('link to /v1/kpis at 15m, the finest grain that serves them', () => {
+    const rule = parseRule({ ...gap, window: '30m' }, 'acme');
+    const link = new URL(kpiLink('http://q.example', rule, { queue_id: 'billing' }, Date.parse('2026-11-22T10:00:00Z'), Date.parse('2026-11-22T10:30:00Z')));
+    expect(link.searchParams.get('granularity')).toBe('15m');
+    expect(link.searchParams.get('metrics')).toBe('staffing_gap,offered');
   });
 });

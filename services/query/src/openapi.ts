@@ -26,6 +26,9 @@ const OPTION_DESCRIPTIONS: Record<string, string> = {
   complaint_topics: 'comma-separated topics whose created contacts count as complaints',
   hourly_cost: 'cost of a staffed agent hour for teams without their own rate (cost_per_resolution)',
   team_hourly_costs: 'per-team hourly costs, team:rate,team:rate (cost_per_resolution)',
+  sl_target: 'staffing: the share of contacts to answer within sl_threshold_s, e.g. 0.8 (agents_required and its variants, staffing_gap)',
+  max_occupancy: 'staffing: the most a busy agent may be occupied, load ÷ agents (agents_required and its variants, staffing_gap)',
+  shrinkage: 'staffing: the share of paid time not on the phones (agents_required_scheduled)',
 };
 
 export const kpiIdSchema = z.enum([...KPIS.map((k) => k.id), TOP_TOPICS_ID] as unknown as [string, ...string[]]);
@@ -37,7 +40,7 @@ function kpisParameters(): OpenApiParameter[] {
     listParam('metrics', kpiIdSchema, `KPI ids, comma-separated: ${kpiList}`, true),
     { name: 'from', in: 'query', required: true, description: 'inclusive; rounded down to its window', schema: jsonSchema(timestamp) },
     { name: 'to', in: 'query', required: true, description: `exclusive; at most ${MAX_WINDOWS} windows per series`, schema: jsonSchema(timestamp) },
-    ...paramsOf({ granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]).default('1h') }, { granularity: 'window size; windows are UTC-aligned, or aligned to `tz` for 30m, 1h and 1d' }),
+    ...paramsOf({ granularity: z.enum(GRANULARITY_IDS as [string, ...string[]]).default('1h') }, { granularity: 'window size; windows are UTC-aligned, or aligned to `tz` for 30m, 1h and 1d; the staffing KPIs (per 15-minute interval) from 15m up' }),
     ...paramsOf({ n: z.number().int().min(1).max(100).default(5) }, { n: 'with top_topics: how many topics it lists' }),
     ...paramsOf({ format: z.enum(KPI_FORMATS).default('points') }, { format: 'answer layout: `points` (one object per window), `columns` (the window starts once, then per group one array per KPI: a sixth of the bytes for a wide answer) or `csv` (one row per group and window, for spreadsheets)' }),
     ...paramsOf({ tz: z.string().default('UTC') }, { tz: 'IANA time zone of 30m, 1h and 1d windows (e.g. America/New_York): local days, 23 or 25 hours long across a DST change' }),
@@ -84,7 +87,7 @@ const kpisMeta = (format: (typeof KPI_FORMATS)[number]) => z.object({
   tz: z.string(),
   options: z.record(z.string(), z.unknown()),
   format: z.literal(format),
-  open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them'),
+  open_from: z.string().describe('windows starting at or after this may still change: late events up to the lateness horizon (7 days by default) still count in them, and an agent state such an event ends counts in the windows of the up to 24 hours it lasted'),
   fcr_provisional_from: z.string().optional().describe('with fcr_rate or repeat_contact_rate: their values for windows starting at or after this are provisional until fcr_window has passed after the window'),
 });
 const groupSchema = z.partialRecord(z.enum(DIMENSIONS), z.string().nullable()).describe('the group\'s value of each group_by dimension; null where events had none');

@@ -1,6 +1,6 @@
 
 import {
-  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, parseInstant, windowStart,
+  DIMENSIONS, GRANULARITY_IDS, KPI_BY_ID, TOP_TOPICS_ID, granularityMs, isTimeZone, kpiOptionsSchema, parseInstant, staffingGrainProblem, windowStart,
   type Dimension, type Granularity, type KpiDefinition, type KpiOptions,
 } from '@switchboard/kpi';
 import { MAX_WINDOWS, type KpiQuery } from '@switchboard/warehouse';
@@ -83,6 +83,8 @@ export function parseKpiQuery(input: Record<string, unknown>): KpiRequest {
   const g = str('granularity') ?? '1h';
   const granularity = (GRANULARITY_IDS as string[]).includes(g as string) ? (g as Granularity) : null;
   if (!granularity) problems.push({ param: 'granularity', reason: `must be one of ${GRANULARITY_IDS.join(', ')}` });
+  const finer = granularity && staffingGrainProblem(kpis, granularity);
+  if (finer) problems.push({ param: 'granularity', reason: finer });
   if (Number.isFinite(from) && Number.isFinite(to)) {
     if (to <= from) problems.push({ param: 'to', reason: 'must be after from' });
     else if (granularity && (to - windowStart(from, granularity)) / granularityMs(granularity) > MAX_WINDOWS) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TenantResolver } from '@switchboard/service-kit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Histogram, type Registry } from 'prom-client';
-import { zonedWindowStart } from '@switchboard/kpi';
+import { MAX_STATE_SPAN_MS, zonedWindowStart } from '@switchboard/kpi';
 import { BadQuery, parseKpiQuery } from './params';
 import { KpiChunkCache } from './kpi-cache';
 import { DEFAULT_QUERY_CONFIG } from './config';
@@ -54,9 +54,11 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
         tz: q.tz ?? 'UTC',
         options: q.options,
         format: q.format ?? 'points',
-        // a window is open while its end is within the lateness horizon; FCR is provisional
-        // while its end is within fcr_window (a repeat contact may still come)
-        open_from: new Date(zonedWindowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS), q.granularity, q.tz ?? 'UTC')).toISOString(),
+        // a window is open while a late event may still change it: one up to the lateness
+        // horizon old, and an agent state it ends reaching up to MAX_STATE_SPAN_MS further back
+        // (its time is split across the windows it spanned, docs/staffing.md); FCR is
+        // provisional while its end is within fcr_window (a repeat contact may still come)
+        open_from: new Date(zonedWindowStart(t - (deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS) - MAX_STATE_SPAN_MS, q.granularity, q.tz ?? 'UTC')).toISOString(),
         ...(fcr ? { fcr_provisional_from: new Date(zonedWindowStart(t - q.options.fcr_window, q.granularity, q.tz ?? 'UTC')).toISOString() } : {}),
       };
       // {meta, windows?, series} as JSON.stringify would write it, the series straight from the

@@ -20,7 +20,32 @@ describe('parseKpiQuery', () => {
     expect(q.granularity).toBe('15m');
     expect(q.groupBy).toEqual(['queue_id', 'channel']);
     expect(q.filters).toEqual({ channel: ['voice', 'chat'], team_id: [''] });
-    expect(q.options).toEqual({ sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'] });
+    expect(q.options).toEqual({
+      sl_threshold_s: 30, short_abandon_s: 5, sl_formula: 'exclude_short_abandons', fcr_window: 7 * 86_400_000, complaint_topics: ['complaint'],
+      sl_target: 0.8, max_occupancy: 0.85, shrinkage: 0,
+    });
+  });
+
+  it('refuses staffing KPIs below their 15-minute interval, naming the grain and the KPIs', () => {
+    const base = { from: '2026-11-22T00:00:00Z', to: '2026-11-22T01:00:00Z' };
+    for (const granularity of ['1m', '5m']) {
+      try {
+        parseKpiQuery({ ...base, granularity, metrics: 'offered,agents_required,staffing_gap' });
+        expect.unreachable();
+      } catch (e) {
+        expect((e as BadQuery).problems).toEqual([{ param: 'granularity', reason: expect.stringMatching(new RegExp(`^${granularity} .*agents_required, staffing_gap`)) }]);
+      }
+    }
+    for (const granularity of ['15m', '30m', '1h', '1d']) expect(parseKpiQuery({ ...base, granularity, metrics: 'agents_required,agents_staffed', sl_target: '0.9' }).granularity).toBe(granularity);
+  });
+
+  it('checks the staffing options', () => {
+    try {
+      parseKpiQuery({ from: '2026-11-22T00:00:00Z', to: '2026-11-22T01:00:00Z', granularity: '15m', metrics: 'agents_required', sl_target: '1', max_occupancy: '0', shrinkage: '-0.1' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as BadQuery).problems.map((p) => p.param).sort()).toEqual(['max_occupancy', 'shrinkage', 'sl_target']);
+    }
   });
 
   it('refuses instants that do not exist or that the store cannot hold, naming the parameter', () => {

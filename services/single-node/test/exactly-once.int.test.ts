@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { ContactEvent } from '@switchboard/events';
 import { createKafka } from '@switchboard/kafka';
-import { KPI_IDS, kpiOptionsSchema, referenceSeries, type Dimension, type Granularity, type Series } from '@switchboard/kpi';
+import { kpiIdsAt, kpiOptionsSchema, referenceSeries, type Dimension, type Granularity, type Series } from '@switchboard/kpi';
 import { generateEvents } from '@switchboard/simulator';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences, seededShuffle } from './helpers';
@@ -48,13 +48,13 @@ async function post(url: string, events: ContactEvent[], tenant: string, ndjson:
 }
 
 async function api(url: string, tenant: string, granularity: Granularity, groupBy: Dimension[]): Promise<Series[]> {
-  const p = new URLSearchParams({ metrics: KPI_IDS.join(','), from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString(), granularity });
+  const p = new URLSearchParams({ metrics: kpiIdsAt(granularity).join(','), from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString(), granularity });
   if (groupBy.length) p.set('group_by', groupBy.join(','));
   const r = await fetch(`${url}/v1/kpis?${p}`, { headers: { 'x-tenant-id': tenant } });
   return ((await r.json()) as { series: Series[] }).series;
 }
 const reference = (events: ContactEvent[], tenant: string, granularity: Granularity, groupBy: Dimension[]) =>
-  referenceSeries(events, { tenant, ...span, granularity, metrics: KPI_IDS, groupBy, filters: {}, options: kpiOptionsSchema.parse({}) });
+  referenceSeries(events, { tenant, ...span, granularity, metrics: kpiIdsAt(granularity), groupBy, filters: {}, options: kpiOptionsSchema.parse({}) });
 
 async function waitForCounted(n: SingleNode, expected: number) {
   const deadline = Date.now() + 90_000;

@@ -9,7 +9,7 @@ import pino from 'pino';
 import type { ContactEvent } from '@switchboard/events';
 import type { Series } from '@switchboard/kpi';
 import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } from '@switchboard/kafka';
-import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
+import { DEFAULT_OPTIONS, KPI_BY_ID, KPI_IDS, kpiIdsAt, referenceSeries, type Dimension, type Granularity } from '@switchboard/kpi';
 import { migrate, openStore, readKpis } from '@switchboard/warehouse';
 import { generateEvents } from '@switchboard/simulator';
 import { differences, isAlive, outputTail, spawnService, type ServiceProcess } from '@switchboard/testkit';
@@ -85,7 +85,7 @@ async function startQuery(url: string, port: number): Promise<Proc> {
 
 /** GET /v1/kpis of every KPI from the query process */
 async function apiKpis(port: number, tenant: string, start: number, granularity: Granularity, groupBy: Dimension[]): Promise<Series[]> {
-  const params = new URLSearchParams({ metrics: KPI_IDS.join(','), from: new Date(start).toISOString(), to: new Date(start + 4 * HOUR).toISOString(), granularity });
+  const params = new URLSearchParams({ metrics: kpiIdsAt(granularity).join(','), from: new Date(start).toISOString(), to: new Date(start + 4 * HOUR).toISOString(), granularity });
   if (groupBy.length) params.set('group_by', groupBy.join(','));
   const r = await fetch(`http://127.0.0.1:${port}/v1/kpis?${params}`, { headers: { 'x-tenant-id': tenant } });
   const body = (await r.json()) as { series: Series[] };
@@ -159,13 +159,12 @@ async function publishWhile(topics: Topics, events: ContactEvent[], chunks: numb
 async function expectExact(url: string, tenant: string, start: number, events: ContactEvent[]): Promise<{ values: number; recorded: number; lost: number; duplicates: number }> {
   const store = await openStore({ kind: 'server', url });
   try {
-    const kpis = KPI_IDS.map((id) => KPI_BY_ID.get(id)!);
     let values = 0;
     for (const [granularity, groupBy] of [['1m', []], ['15m', ['queue_id']], ['1h', ['agent_id']], ['1d', ['channel']]] as [Granularity, Dimension[]][]) {
-      const q = { kpis, from: start, to: start + 4 * HOUR, granularity, groupBy, filters: {}, options: DEFAULT_OPTIONS };
-      const want = referenceSeries(events, { tenant, from: q.from, to: q.to, granularity, metrics: KPI_IDS, groupBy, filters: {}, options: DEFAULT_OPTIONS });
+      const q = { kpis: kpiIdsAt(granularity).map((id) => KPI_BY_ID.get(id)!), from: start, to: start + 4 * HOUR, granularity, groupBy, filters: {}, options: DEFAULT_OPTIONS };
+      const want = referenceSeries(events, { tenant, from: q.from, to: q.to, granularity, metrics: kpiIdsAt(granularity), groupBy, filters: {}, options: DEFAULT_OPTIONS });
       expect(differences((await readKpis(store.client, tenant, q)) as typeof want, want), granularity).toEqual([]);
-      values += want.reduce((n, s) => n + s.points.length * KPI_IDS.length, 0);
+      values += want.reduce((n, s) => n + s.points.length * kpiIdsAt(granularity).length, 0);
     }
     const rs = await store.client.query({ query: 'SELECT count() AS n, uniqExact(event_id) AS u FROM event_ids WHERE tenant_id = {t:String}', query_params: { t: tenant }, format: 'JSONEachRow' });
     const [{ n, u }] = (await rs.json<{ n: string; u: string }>()) as [{ n: string; u: string }];

@@ -16,6 +16,9 @@ const COLUMNS = [
   // tickets: first reply in business minutes, and replies/resolutions that missed their SLA policy
   { id: 'frt_bh_ms', label: 'FRTbh m', fmt: (v: number) => (v / 60_000).toFixed(1) },
   { id: 'sla_breaches', label: 'SLA miss', fmt: (v: number) => String(v) },
+  // staffing of the quarter hour: agents logged in on average against Erlang C's requirement (docs/staffing.md)
+  { id: 'agents_staffed', label: 'agents', fmt: (v: number) => v.toFixed(1) },
+  { id: 'agents_required', label: 'needed', fmt: (v: number) => v.toFixed(0) },
 ] as const;
 
 /** The current quarter-hour per queue, as a supervisor's wallboard would show it. */

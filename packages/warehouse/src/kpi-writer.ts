@@ -56,13 +56,18 @@ export const binaryMeasures = new Function('out', 'r', `const m = r.measures;\n$
   return `out.${write}(m.${c.name});`;
 }).join('\n')}`) as (out: RowBinary, r: AggregateRow) => void;
 
+/** Bytes of a typical row: 8 a scalar measure, a few a map (mostly empty), ~150 the tenant and dimensions. */
+const ROW_BYTES_ESTIMATE = AGGREGATE_COLUMNS.reduce((n, c) => n + (c.kind === 'waitmap' || c.kind === 'keymap' ? 4 : 8), 0) + 160;
+
 /**
  * Rows of a kpi_agg_* or kpi_queue_* table as RowBinary at the 1-minute grain, and where each
  * row's bucket is (a UInt32 of epoch seconds), so that the same bytes serve every grain with
  * the bucket moved to the grain's window (atGrain).
  */
 function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][]): { out: RowBinary; bucketAt: Uint32Array } {
-  const out = new RowBinary(rows.length * 256 + 1024);
+  // sized for a row's fixed part (8 bytes a scalar, a length byte an empty map) and its strings,
+  // so a flush's buffer is allocated once instead of doubled and copied as it fills
+  const out = new RowBinary(rows.length * ROW_BYTES_ESTIMATE + 1024);
   const bucketAt = new Uint32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;

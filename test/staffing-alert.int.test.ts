@@ -125,7 +125,7 @@ describe('alert rule on staffing_gap', () => {
       seen.push(`${new Date(b).toISOString().slice(11, 16)} gap ${await gapAt(b)} ${alerts.map((a) => a.state).join(',')}`);
       if (alerts.some((a) => a.state === 'firing')) firedAt = b;
     }
-    console.log(`[staffing-alert] minute, staffing_gap over the trailing 15 minutes, alert states:\n${seen.join('\n')}`);
+    console.log(`[staffing-alert] ${seen.length} minutes evaluated; before the log-off: ${seen[Math.max(0, (t1 - start - 20 * MIN) / MIN - 1)]}; fired: ${seen.at(-1)}`);
     expect(firedAt, seen.join('\n')).not.toBeNull();
     // quiet for the 40 minutes billing was staffed, firing within 15 minutes of the log-off
     expect(firedAt!, seen.join('\n')).toBeGreaterThan(t1);

@@ -21,35 +21,41 @@ export function aggregateMinuteRows(
   keyDims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS,
   context: FoldContext = NO_BUSINESS_CONFIG,
 ): AggregateRow[] {
-  const rows = new Map<string, AggregateRow>();
-  // the event being folded and its key after the bucket; rowAt gives its row of a minute
+  // rows by tenant and dimensions, then by minute: an agent state's pieces look up their
+  // minutes by number under one key built per event; `out` keeps the order rows were made in
+  const byKey = new Map<string, Map<number, AggregateRow>>();
+  const out: AggregateRow[] = [];
+  // the event being folded, its rows by minute, and its dimension values (built for its first
+  // new row and shared by its others, never written to)
   let e!: ContactEvent;
-  let dimKey = '';
-  // the event's dimension values, built for its first new row and shared by its others (never written to)
+  let minutes!: Map<number, AggregateRow>;
   let dims: AggregateRow['dims'] | null = null;
   const rowAt = (bucket: number): Measures => {
-    const key = `${e.tenant_id}\u0001${bucket}${dimKey}`;
-    let row = rows.get(key);
+    let row = minutes.get(bucket);
     if (!row) {
       if (!dims) {
         dims = {} as AggregateRow['dims'];
         for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
       }
       row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
-      rows.set(key, row);
+      minutes.set(bucket, row);
+      out.push(row);
     }
     return row.measures;
   };
   for (const event of events) {
     e = event;
     dims = null;
-    dimKey = '';
-    for (const d of keyDims) dimKey += `\u0001${dimValue(e, d)}`;
+    let key = e.tenant_id;
+    for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
+    let m = byKey.get(key);
+    if (!m) byKey.set(key, (m = new Map()));
+    minutes = m;
     // an agent state's time lands in the minutes it spanned, older ones included: they are
     // rows of this batch like any other, written under its one token (kpi-writer.ts)
     foldEventByMinute(e, rowAt, context);
   }
-  return [...rows.values()];
+  return out;
 }
 
 /** The JSONEachRow shape of the kpi_agg_<grain> tables: DateTime as epoch seconds, wait maps as objects. */

@@ -13,7 +13,7 @@
 //
 // Lines meant for bench/peer.ts start with "PEER " followed by JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { AGGREGATE_COLUMNS, DIMENSIONS, DURATION_BUCKET_BASE, GRANULARITIES, MAX_THRESHOLD_S, QUEUE_DIMENSIONS, STORED_TABLES, TOPIC_CODE_SEPARATOR, type AggregateKind, type AggregateName, type Granularity } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, DURATION_BUCKET_BASE, GRANULARITIES, MAX_STATE_SPAN_MS, MAX_THRESHOLD_S, QUEUE_DIMENSIONS, STORED_TABLES, TOPIC_CODE_SEPARATOR, type AggregateKind, type AggregateName, type Granularity } from '@switchboard/kpi';
 import { migrate, openStore, type Store } from '@switchboard/warehouse';
 
 export interface PeerOptions {
@@ -116,6 +116,10 @@ const nps = `${scaled} AND survey_kind = 'nps'`;
 const [score, lo, hi] = [num('score'), num('scale_min'), num('scale_max')];
 const promoter = `(${score} - ${lo}) * 10 >= 9 * (${hi} - ${lo})`;
 const stateLeft = (prev: string) => `${t('agent_state_changed')} AND previous_agent_state = '${prev}' AND ${has('previous_state_ms')}`;
+// An agent state's time is split across the minutes it spanned, as foldEventByMinute does
+// (docs/staffing.md): every event is ARRAY JOINed with its pieces (minute start in ms, ms in it),
+// one piece for an event of any other type; the state measures sum the pieces.
+const PIECE_MS = 'tupleElement(piece, 2)';
 const active = `${t('contact_created', 'kb_article_viewed', 'self_service_resolved', 'customer_business_event')} AND customer_id != ''`;
 const business = (kind: string) => `${t('customer_business_event')} AND customer_id != '' AND business_kind = '${kind}'`;
 const response = `${t('agent_message')} AND ${has('response_ms')}`;
@@ -168,10 +172,10 @@ export const MEASURE_SQL = {
   qa_score_ratio: fsumOf(`${score} / ${num('max_score')}`, qa),
   kb_views: count(t('kb_article_viewed')),
   self_service: count(t('self_service_resolved')),
-  state_busy_ms: sumOf(int('previous_state_ms'), stateLeft('busy')),
-  state_acw_ms: sumOf(int('previous_state_ms'), stateLeft('after_call_work')),
-  state_available_ms: sumOf(int('previous_state_ms'), stateLeft('available')),
-  state_away_ms: sumOf(int('previous_state_ms'), stateLeft('away')),
+  state_busy_ms: sumOf(PIECE_MS, stateLeft('busy')),
+  state_acw_ms: sumOf(PIECE_MS, stateLeft('after_call_work')),
+  state_available_ms: sumOf(PIECE_MS, stateLeft('available')),
+  state_away_ms: sumOf(PIECE_MS, stateLeft('away')),
   customers_active: bump('customer_id', active),
   customer_purchases: bump('customer_id', business('purchase')),
   customers_churned: bump('customer_id', business('churned')),
@@ -179,7 +183,7 @@ export const MEASURE_SQL = {
   // purchase adds, return subtracts: a signed Float64 sum (whole minor units, exact below 2^53)
   net_revenue_minor: `sumIf(toFloat64(amount_minor) * if(business_kind = 'return', -1, 1), ${t('customer_business_event')} AND business_kind IN ('purchase', 'return'))`,
   resolved_by_topic_code: bump(`concat(topic, '${TOPIC_CODE_SEPARATOR}', assumeNotNull(resolution_code))`, `${t('resolved')} AND resolution_code IS NOT NULL`),
-  staffed_ms_by_team: bump('team_id', `${t('agent_state_changed')} AND previous_agent_state NOT IN ('', 'offline') AND ${has('previous_state_ms')}`, int('previous_state_ms')),
+  staffed_ms_by_team: bump('team_id', `${t('agent_state_changed')} AND previous_agent_state NOT IN ('', 'offline') AND ${has('previous_state_ms')}`, PIECE_MS),
   first_response_log: bump(durationBucket(int('response_ms')), firstResponse),
   resolution_log: bump(durationBucket(int('resolution_ms')), resolution),
   // Business time and SLA policies: the peer runs with no calendar and no policy, like the
@@ -208,7 +212,14 @@ const MERGE: Record<AggregateKind, string> = { sum: 'sum', fsum: 'sum', max: 'ma
 type Stored = (typeof STORED_TABLES)[number];
 const keyOf = (t: Stored) => ['tenant_id', 'bucket', ...(t.agent ? DIMENSIONS : QUEUE_DIMENSIONS)];
 const viewName = (t: Stored) => `peer_${t.table}_mv`;
-const grainBucket = (g: Granularity) => `toDateTime(intDiv(occurred_at, ${GRANULARITIES[g] * 1000}) * ${GRANULARITIES[g]}, 'UTC')`;
+// the window of the event's piece (its own minute but for an agent state's earlier pieces)
+const grainBucket = (g: Granularity) => `toDateTime(intDiv(tupleElement(piece, 1), ${GRANULARITIES[g] * 1000}) * ${GRANULARITIES[g]}, 'UTC')`;
+/** stateSpan of packages/kpi: [occurred_at − min(previous_state_ms, 24 h), occurred_at) of a staffed state left, split by minute */
+const SPAN_FROM = `occurred_at - least(${int('previous_state_ms')}, ${MAX_STATE_SPAN_MS})`;
+const PIECES = `if(${t('agent_state_changed')} AND previous_agent_state NOT IN ('', 'offline') AND ${has('previous_state_ms')} AND ${int('previous_state_ms')} > 0,
+        arrayMap(m -> (toInt64(m) * 60000, toInt64(least(occurred_at, (toInt64(m) + 1) * 60000) - greatest(${SPAN_FROM}, toInt64(m) * 60000))),
+          range(toUInt32(intDiv(${SPAN_FROM}, 60000)), toUInt32(intDiv(occurred_at - 1, 60000) + 1))),
+        [(toInt64(intDiv(occurred_at, 60000) * 60000), toInt64(0))])`;
 
 /** A view folding raw events into one stored table (events of hold_started / hold_ended feed nothing: feedsAggregates). */
 export function eventsViewSql(t: Stored): string {
@@ -220,6 +231,7 @@ export function eventsViewSql(t: Stored): string {
       SELECT tenant_id, ${grainBucket(t.grain)} AS bucket, ${key.slice(2).join(', ')},
         ${AGGREGATE_COLUMNS.map((c) => `${MEASURE_SQL[c.name]} AS m_${c.name}`).join(',\n        ')}
       FROM peer_stream
+      ARRAY JOIN ${PIECES} AS piece
       WHERE type NOT IN ('hold_started', 'hold_ended')
       GROUP BY ${key.join(', ')}
     )`;

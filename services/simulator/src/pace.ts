@@ -80,6 +80,10 @@ export function estimateEventsPerArrival(opts: Omit<GeneratorOptions, 'start' | 
   const engine = new Engine({
     ...opts, start, durationMs: settle + measure, arrivalsPerHour, intraday: FLAT_DAY, weekly: undefined,
     warmStart: true, drain: false, offline: undefined,
+    // the rate of an open center: with a calendar, the hours it is closed block calls and so
+    // send fewer events, as after-hours traffic does (calibrating on closed hours would
+    // raise the arrival rate to make up for them)
+    calendar: undefined,
     // a roster sized for the real volume would be wrong at this one
     agentsPerQueue: undefined, queues: opts.queues?.map((q) => ({ ...q, agents: undefined })),
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentsRequired, agentsRequiredErlangA, agentsScheduled, erlangAServiceLevel, erlangC, erlangServiceLevel } from '../src/erlang';
+import { agentsRequired, agentsRequiredErlangA, agentsScheduled, erlangAServiceLevel, erlangB, erlangC, erlangServiceLevel } from '../src/erlang';
 
 /** The textbook Erlang C with powers and factorials: fine for small n, the check of the recurrence. */
 function erlangCTextbook(n: number, a: number): number {
@@ -139,5 +139,22 @@ describe('Erlang C against closed forms and the worked example', () => {
     expect(erlangServiceLevel(12, 10, 20, 180)).toBeCloseTo(0.640, 3);
     expect(erlangServiceLevel(13, 10, 20, 180)).toBeCloseTo(0.796, 3);
     expect(erlangServiceLevel(14, 10, 20, 180)).toBeCloseTo(0.888, 3);
+  });
+});
+
+describe('against a published table', () => {
+  // The Erlang B table at a 1 % grade of service, as teletraffic handbooks print it (offered
+  // traffic in Erlangs that n circuits carry with 1 % of calls blocked, to two decimals): the
+  // recurrence Erlang C is computed from must land on 1 % at each tabulated load.
+  const ONE_PERCENT: [number, number][] = [[5, 1.36], [10, 4.46], [18, 10.44], [20, 12.03], [30, 20.34], [50, 37.9], [100, 84.06]];
+  it.each(ONE_PERCENT)('Erlang B: %i circuits carry the tabulated load at 1 % blocking', (n, a) => {
+    expect(erlangB(n, a)).toBeGreaterThan(0.0099);
+    expect(erlangB(n, a)).toBeLessThan(0.0101);
+  });
+  it('Erlang C follows from Erlang B: C = n·B ÷ (n − A·(1 − B)) at the tabulated loads', () => {
+    for (const [n, a] of ONE_PERCENT) {
+      const b = erlangB(n, a);
+      expect(erlangC(n, a)).toBeCloseTo((n * b) / (n - a * (1 - b)), 12);
+    }
   });
 });

@@ -65,6 +65,14 @@ export interface Staffing {
 export function agentsRequired(i: StaffingInput): Staffing | null {
   if (i.offered <= 0) return { load: 0, agents: 0, serviceLevel: 1, occupancy: 0 };
   if (!(i.handleMs > 0) || !(i.intervalMs > 0)) return null;
+  return fewestAgents(i, (n, a, b, handleS) => 1 - cFromB(n, a, b) * Math.exp((-(n - a) * i.slThresholdS) / handleS));
+}
+
+/**
+ * The search both models share: n from 1 up, Erlang B(n, A) carried from n − 1, the first n > A
+ * within the occupancy cap whose service level `sl(n, A, B(n, A), handle s)` meets the target.
+ */
+function fewestAgents(i: StaffingInput, sl: (n: number, a: number, b: number, handleS: number) => number): Staffing {
   const handleS = i.handleMs / 1000;
   const a = (i.offered / (i.intervalMs / 1000)) * handleS;
   const byOccupancy = Math.ceil(a / i.maxOccupancy - 1e-9);
@@ -72,8 +80,8 @@ export function agentsRequired(i: StaffingInput): Staffing | null {
   for (let n = 1; ; n++) {
     b = (a * b) / (n + a * b);
     if (n <= a || n < byOccupancy) continue;
-    const sl = 1 - cFromB(n, a, b) * Math.exp((-(n - a) * i.slThresholdS) / handleS);
-    if (sl >= i.slTarget) return { load: a, agents: n, serviceLevel: sl, occupancy: a / n };
+    const level = sl(n, a, b, handleS);
+    if (level >= i.slTarget) return { load: a, agents: n, serviceLevel: level, occupancy: a / n };
   }
 }
 
@@ -148,14 +156,5 @@ export function agentsRequiredErlangA(i: StaffingInput & { patienceMs?: number }
   if (!(patienceS < Infinity)) return agentsRequired(i);
   if (i.offered <= 0) return { load: 0, agents: 0, serviceLevel: 1, occupancy: 0 };
   if (!(i.handleMs > 0) || !(i.intervalMs > 0) || !(patienceS > 0)) return null;
-  const handleS = i.handleMs / 1000;
-  const a = (i.offered / (i.intervalMs / 1000)) * handleS;
-  const byOccupancy = Math.ceil(a / i.maxOccupancy - 1e-9);
-  let b = 1;
-  for (let n = 1; ; n++) {
-    b = (a * b) / (n + a * b);
-    if (n <= a || n < byOccupancy) continue;
-    const sl = slErlangA(n, a, b, i.slThresholdS, handleS, patienceS);
-    if (sl >= i.slTarget) return { load: a, agents: n, serviceLevel: sl, occupancy: a / n };
-  }
+  return fewestAgents(i, (n, a, b, handleS) => slErlangA(n, a, b, i.slThresholdS, handleS, patienceS));
 }

@@ -9,7 +9,7 @@ import { EventPublisher, createKafka, ensureTopics, topicNames, type Topics } fr
 import { HttpServer, Lifecycle, createMetricsRegistry, headerTenantResolver, parseCidrList } from '@switchboard/service-kit';
 import { QUEUE_TEMPLATES, generateEvents } from '@switchboard/simulator';
 import { StoreComponent, type Store } from '@switchboard/warehouse';
-import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
+import { resolveClickHouse, type ResolvedClickHouse, waitFor } from '@switchboard/testkit';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, createAlerter, sign, type Alerter, type AlertEvent } from '@switchboard/alerter';
 
 // The whole path on the real broker and ClickHouse (embedded chDB unless CLICKHOUSE_URL names a
@@ -50,14 +50,6 @@ let receiverUrl: string;
 const received: Received[] = [];
 let failNextJson = 1;
 let eventCount = 0;
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   ch = await resolveClickHouse();

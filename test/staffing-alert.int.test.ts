@@ -8,7 +8,7 @@ import { HttpServer, Lifecycle, createMetricsRegistry, headerTenantResolver, par
 import { QUEUE_TEMPLATES, generateEvents } from '@switchboard/simulator';
 import { StoreComponent, readKpis, type Store } from '@switchboard/warehouse';
 import { KPI_BY_ID, kpiOptionsSchema } from '@switchboard/kpi';
-import { resolveClickHouse, type ResolvedClickHouse } from '@switchboard/testkit';
+import { resolveClickHouse, type ResolvedClickHouse, waitFor } from '@switchboard/testkit';
 import { createAlerter, type Alerter, type AlertEvent } from '@switchboard/alerter';
 
 // An alert rule on a staffing KPI, on the real broker and ClickHouse (embedded chDB unless
@@ -38,14 +38,6 @@ let alerter: Alerter;
 let lifecycle: Lifecycle;
 let api: string;
 let clock = start;
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   ch = await resolveClickHouse();

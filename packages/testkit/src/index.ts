@@ -7,6 +7,7 @@ export { resolveClickHouse, type ResolvedClickHouse } from './env';
 // service processes
 export { consumerLag, isAlive, outputTail, spawnService, type ServiceProcess } from './processes';
 export { readMessages } from './topic';
+export { waitFor } from './wait';
 
 // comparing KPI series
 export { differences } from './series';

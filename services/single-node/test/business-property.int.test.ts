@@ -11,7 +11,7 @@ import {
   type Dimension, type FoldContext, type Granularity, type Series,
 } from '@switchboard/kpi';
 import { generateEvents } from '@switchboard/simulator';
-import { DEMO_CALENDAR, DEMO_SLA } from '../src/demo-business';
+import { DEMO_CALENDAR } from '../src/demo-business';
 import { singleNodeEnvSchema, startSingleNode, type SingleNode } from '../src/node';
 import { differences } from './helpers';
 
@@ -237,14 +237,19 @@ describe('property: random calendars, SLA policies and histories through the pip
 describe('a simulated day with a calendar and SLA policies', () => {
   it('through the pipeline: every business-time and SLA KPI per queue and hour equals the reference, after-hours arrivals blocked', async () => {
     const tenant = `bday-${run}`;
+    // the demo policy's targets (15 min and up) are missed a few times a day at most, and on some
+    // seeds and weekdays not once; the simulator's first replies take ~3 min, so 3-minute targets
+    // are missed by about a third of tickets on any day, and the SLA KPIs have something to count
+    const within = { first_reply: { minutes: 3, business_hours: true }, next_reply: { minutes: 10, business_hours: true }, resolution: { minutes: 60, business_hours: true } };
+    const policies = slaPolicyListSchema.parse({ policies: [{ name: 'tight', targets: { urgent: within, high: within, normal: within, low: within } }] }).policies;
     // yesterday, a full UTC day: the demo calendar of npm start closes at night
     const dayStart = Math.floor(now / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
     expect((await call('PUT', '/v1/calendars/center', tenant, { ...DEMO_CALENDAR, default: true })).status).toBe(201);
-    expect((await call('PUT', '/v1/sla-policies', tenant, { effective_from: new Date(dayStart - HOUR).toISOString(), policies: DEMO_SLA })).status).toBe(200);
+    expect((await call('PUT', '/v1/sla-policies', tenant, { effective_from: new Date(dayStart - HOUR).toISOString(), policies })).status).toBe(200);
     const events = generateEvents({ seed: tenant, tenantId: tenant, start: dayStart, durationMs: 24 * HOUR, arrivalsPerHour: 120, queueCount: 5, calendar: DEMO_CALENDAR, priorities: true });
     for (let i = 0; i < events.length; i += 5000) expect((await call('POST', '/v1/events', tenant, events.slice(i, i + 5000))).status).toBe(202);
     const index = new CalendarIndex([tenantCalendarSchema.parse({ ...DEMO_CALENDAR, default: true })]);
-    const context: FoldContext = { calendarFor: (_t, q) => index.calendarFor(q), slaTargetsFor: (e) => slaTargetsFor(DEMO_SLA, e) };
+    const context: FoldContext = { calendarFor: (_t, q) => index.calendarFor(q), slaTargetsFor: (e) => slaTargetsFor(policies, e) };
     const q = { from: dayStart, to: dayStart + 24 * HOUR };
     const query = async (g: Granularity, groupBy: Dimension[]) => {
       const params = new URLSearchParams({ metrics: BUSINESS_KPIS.join(','), from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), granularity: g });
@@ -268,8 +273,9 @@ describe('a simulated day with a calendar and SLA policies', () => {
     // calls and chats queued), tickets answered at night (their business time runs short)
     const day = (await query('1d', []))[0]!.points[0]!;
     expect(Number(day.in_hours_offered)).toBeGreaterThan(100);
-    expect(Number(day.sla_breaches)).toBeGreaterThan(0);
+    expect(Number(day.sla_breaches)).toBeGreaterThan(50);
     expect(Number(day.sla_first_reply_rate)).toBeGreaterThan(0);
+    expect(Number(day.sla_first_reply_rate)).toBeLessThan(1);
     expect(Number(day.frt_bh_ms)).toBeLessThan(Number(day.frt_ms));
   }, 300_000);
 });

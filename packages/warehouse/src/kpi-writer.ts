@@ -8,22 +8,25 @@ const COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...MEASURE_NAMES] as cons
 const QUEUE_COLUMNS = ['tenant_id', 'bucket', ...QUEUE_DIMENSIONS, ...MEASURE_NAMES] as const;
 
 /**
- * The batch's 1-minute rows merged over agents: the rows of the kpi_queue_* tables. Ordered by
- * first appearance, so a replay of the same batch builds the same rows in the same order.
+ * Rows merged by (tenant, window at `grain`, `dims`): the rows of a table whose key holds
+ * those dimensions at that grain. Ordered by first appearance, so a replay of the same batch
+ * builds the same rows in the same order (one block, the same bytes under the same token).
+ * A row that no other row merges into is passed through as it is (most keys have one).
  */
-export function queueRows(minuteRows: readonly AggregateRow[]): AggregateRow[] {
+export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][], grain: Granularity): AggregateRow[] {
   const out = new Map<string, AggregateRow>();
-  for (const r of minuteRows) {
-    let key = `${r.tenant_id}\u0001${r.bucket}`;
-    for (const d of QUEUE_DIMENSIONS) key += `\u0001${r.dims[d]}`;
+  for (const r of rows) {
+    const bucket = grain === '1m' ? r.bucket : windowStart(r.bucket, grain);
+    let key = `${r.tenant_id}\u0001${bucket}`;
+    for (const d of dims) key += `\u0001${r.dims[d]}`;
     const acc = out.get(key);
     if (!acc) {
-      // the first row of a key is used as it is until a second one arrives (most keys have one)
-      out.set(key, r);
+      out.set(key, bucket === r.bucket ? r : { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: r.measures });
       continue;
     }
     if (!(acc as { own?: true }).own) {
-      const copy: AggregateRow & { own?: true } = { tenant_id: acc.tenant_id, bucket: acc.bucket, dims: acc.dims, measures: emptyMeasures(), own: true };
+      // copied before the first merge: the rows passed in are never written to
+      const copy: AggregateRow & { own?: true } = { tenant_id: acc.tenant_id, bucket, dims: acc.dims, measures: emptyMeasures(), own: true };
       mergeMeasures(copy.measures, acc.measures);
       out.set(key, copy);
       mergeMeasures(copy.measures, r.measures);
@@ -32,6 +35,11 @@ export function queueRows(minuteRows: readonly AggregateRow[]): AggregateRow[] {
     }
   }
   return [...out.values()];
+}
+
+/** The batch's 1-minute rows merged over agents: the rows of the kpi_queue_* tables. */
+export function queueRows(minuteRows: readonly AggregateRow[]): AggregateRow[] {
+  return mergeRows(minuteRows, QUEUE_DIMENSIONS, '1m');
 }
 
 /** The measure columns of a row as TabSeparated text (the same for every grain it is written to). */
@@ -59,32 +67,20 @@ export const binaryMeasures = new Function('out', 'r', `const m = r.measures;\n$
 /** Bytes of a typical row: 8 a scalar measure, a few a map (mostly empty), ~150 the tenant and dimensions. */
 const ROW_BYTES_ESTIMATE = AGGREGATE_COLUMNS.reduce((n, c) => n + (c.kind === 'waitmap' || c.kind === 'keymap' ? 4 : 8), 0) + 160;
 
-/**
- * Rows of a kpi_agg_* or kpi_queue_* table as RowBinary at the 1-minute grain, and where each
- * row's bucket is (a UInt32 of epoch seconds), so that the same bytes serve every grain with
- * the bucket moved to the grain's window (atGrain).
- */
-function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][]): { out: RowBinary; bucketAt: Uint32Array } {
+/** Rows of a kpi_agg_* or kpi_queue_* table as RowBinary, each row's bucket already at the table's grain. */
+function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][]): RowBinary {
   // sized for a row's fixed part (8 bytes a scalar, a length byte an empty map) and its strings,
   // so a flush's buffer is allocated once instead of doubled and copied as it fills
   const out = new RowBinary(rows.length * ROW_BYTES_ESTIMATE + 1024);
-  const bucketAt = new Uint32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     out.string(r.tenant_id);
-    bucketAt[i] = out.pos;
     out.uint32(windowStart(r.bucket, '1m') / 1000);
     for (const d of dims) out.string(r.dims[d]);
     binaryMeasures(out, r);
   }
   out.rows = rows.length;
-  return { out, bucketAt };
-}
-
-/** Rewrites every row's bucket to its window at grain g, in place. */
-function atGrain(b: { out: RowBinary; bucketAt: Uint32Array }, rows: readonly AggregateRow[], g: Granularity): void {
-  const buf = b.out.buf;
-  for (let i = 0; i < rows.length; i++) buf.writeUInt32LE(windowStart(rows[i]!.bucket, g) / 1000, b.bucketAt[i]!);
+  return out;
 }
 
 /** The key columns after the bucket: the given dimensions in order. */
@@ -103,9 +99,9 @@ export function tsvRow(r: AggregateRow, g: Granularity = '1m'): string {
  * Writes a batch's aggregates to every stored table (STORED_TABLES in the KPI package): the
  * 1-minute rows to the tables keyed by agent, the same rows merged over agents to the
  * kpi_queue_* tables, each table one client-side insert of one block under the batch's token.
- * A coarser grain gets the same rows with the bucket moved to its window: rows that share a
- * key merge in the table (and in every read) as they would here, and a batch spans a second or
- * two, so folding them first would save almost no rows. A replay of the batch (same records,
+ * A coarser grain gets the rows merged at its window (mergeRows): a live batch's own events
+ * fall in a minute or two, but the agent states it closes reach back over the minutes they
+ * spanned, one row each at 1m and one per hour at 1h. A replay of the batch (same records,
  * same token, after a crash or a failed write) builds the same rows in the same order, so
  * ClickHouse drops what landed and completes what did not.
  *
@@ -124,16 +120,18 @@ export class KpiWriter {
    */
   async write(minuteRows: AggregateRow[], dedupToken: string, byQueue: AggregateRow[] = queueRows(minuteRows)): Promise<void> {
     if (minuteRows.length === 0) return;
-    // Each set of rows is encoded once; a table of a coarser grain gets the same bytes with
-    // the bucket rewritten in place, once the previous table's insert has completed.
-    const encoded = {
-      agent: { rows: minuteRows, bin: binaryRows(minuteRows, DIMENSIONS), columns: COLUMNS },
-      queue: { rows: byQueue, bin: binaryRows(byQueue, QUEUE_DIMENSIONS), columns: QUEUE_COLUMNS },
-    };
+    // A coarser table gets the rows merged at its grain: an agent state's time split across
+    // the minutes it spanned (docs/staffing.md) is one row per minute at 1m but one per hour
+    // at 1h, and each row a table takes costs its insert, sort and merges more than the merge
+    // here costs. Each grain is merged from the finer one before it, in the order of STORED_TABLES.
+    const finer = { agent: minuteRows, queue: byQueue };
     for (const t of STORED_TABLES) {
-      const { rows, bin, columns } = t.agent ? encoded.agent : encoded.queue;
-      atGrain(bin, rows, t.grain);
-      await tokenedInsert(this.client, { table: t.table, columns, binary: { bytes: bin.out.bytes(), rowCount: rows.length }, token: dedupToken }, this.stats);
+      const kind = t.agent ? 'agent' : 'queue';
+      const dims = t.agent ? DIMENSIONS : QUEUE_DIMENSIONS;
+      const rows = t.grain === '1m' ? finer[kind] : mergeRows(finer[kind], dims, t.grain);
+      finer[kind] = rows;
+      const bin = binaryRows(rows, dims);
+      await tokenedInsert(this.client, { table: t.table, columns: t.agent ? COLUMNS : QUEUE_COLUMNS, binary: { bytes: bin.bytes(), rowCount: rows.length }, token: dedupToken }, this.stats);
     }
   }
 }

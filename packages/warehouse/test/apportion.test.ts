@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
-import { DEFAULT_OPTIONS, MAX_STATE_SPAN_MS, referenceSeries, type Granularity } from '@switchboard/kpi';
+import { DEFAULT_OPTIONS, DIMENSIONS, MAX_STATE_SPAN_MS, QUEUE_DIMENSIONS, referenceSeries, windowStart, type Granularity } from '@switchboard/kpi';
 import { aggregateMinuteRows, type AggregateRow } from '../src';
-import { queueRows } from '../src/kpi-writer';
+import { mergeRows, queueRows } from '../src/kpi-writer';
 
 // Exact interval apportioning (docs/staffing.md, "Where time is booked"): an agent state's
 // time [occurred_at − previous_state_ms, occurred_at) is split across the 1-minute rows it
@@ -109,5 +109,32 @@ describe('agent state time split across 1-minute rows', () => {
         expect(all > 0 ? handling / all : null, `${g} ${p.ts}`).toBe(p.utilization);
       }
     }
+  });
+
+  it('merged at a coarser grain (what kpi_agg_1h and kpi_queue_15m|1h|1d take): one row per window and key, the same totals, inputs untouched', () => {
+    // a 3-hour stretch, 181 minute rows, and a second agent's half hour: at 1h, one row per agent and hour
+    const end = Date.parse('2026-11-22T13:20:00Z');
+    const rows = aggregateMinuteRows([change(end, 'available', 3 * 3_600_000), change(end, 'busy', 1_800_000, { agent_id: 'a2' })]);
+    const before = JSON.stringify(rows.map((r) => [r.bucket, r.measures.state_available_ms, r.measures.state_busy_ms]));
+    const hourly = mergeRows(rows, DIMENSIONS, '1h');
+    const sorted = [...hourly].sort((a, b) => a.dims.agent_id.localeCompare(b.dims.agent_id) || a.bucket - b.bucket);
+    expect(sorted.map((r) => [new Date(r.bucket).toISOString(), r.dims.agent_id, r.measures.state_available_ms, r.measures.state_busy_ms])).toEqual([
+      ['2026-11-22T10:00:00.000Z', 'a1', 2_400_000, 0],
+      ['2026-11-22T11:00:00.000Z', 'a1', 3_600_000, 0],
+      ['2026-11-22T12:00:00.000Z', 'a1', 3_600_000, 0],
+      ['2026-11-22T13:00:00.000Z', 'a1', 1_200_000, 0],
+      ['2026-11-22T12:00:00.000Z', 'a2', 0, 600_000],
+      ['2026-11-22T13:00:00.000Z', 'a2', 0, 1_200_000],
+    ]);
+    expect([...sorted[1]!.measures.staffed_ms_by_team]).toEqual([['blue', 3_600_000]]);
+    // the rows passed in are read, never written
+    expect(JSON.stringify(rows.map((r) => [r.bucket, r.measures.state_available_ms, r.measures.state_busy_ms]))).toBe(before);
+    // over agents and by day: one row, every millisecond
+    const daily = mergeRows(mergeRows(queueRows(rows), QUEUE_DIMENSIONS, '1h'), QUEUE_DIMENSIONS, '1d');
+    expect(daily).toHaveLength(1);
+    expect(daily[0]!.bucket).toBe(windowStart(end, '1d'));
+    expect(daily[0]!.measures.state_available_ms + daily[0]!.measures.state_busy_ms).toBe(3 * 3_600_000 + 1_800_000);
+    // a replay of the same rows builds the same rows in the same order
+    expect(mergeRows(rows, DIMENSIONS, '1h').map((r) => `${r.bucket}${r.dims.agent_id}`)).toEqual(hourly.map((r) => `${r.bucket}${r.dims.agent_id}`));
   });
 });

@@ -128,9 +128,6 @@ export type Measures = { [K in ScalarName]: number }
  * Never written to: every writer goes through mapFor.
  */
 const NO_ENTRIES = new Map<never, number>() as Map<unknown, number>;
-const MAP_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'waitmap' || c.kind === 'keymap').map((c) => c.name);
-const SUM_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'sum' || c.kind === 'fsum').map((c) => c.name);
-const MAX_COLUMNS = AGGREGATE_COLUMNS.filter((c) => c.kind === 'max').map((c) => c.name);
 // one object literal of every column, compiled from AGGREGATE_COLUMNS: each row is made from its
 // boilerplate (faster than cloning a template by spread, and a row is made for every minute an
 // agent state spanned)
@@ -463,14 +460,22 @@ export function feedsAggregates(e: ContactEvent): boolean {
 }
 
 export function mergeMeasures(into: Measures, from: Measures): void {
-  const dst = into as unknown as Record<string, number | Map<unknown, number>>;
-  const src = from as unknown as Record<string, number | Map<unknown, number>>;
-  for (const name of SUM_COLUMNS) (dst[name] as number) += src[name] as number;
-  for (const name of MAX_COLUMNS) dst[name] = Math.max(dst[name] as number, src[name] as number);
-  for (const name of MAP_COLUMNS) {
-    const m = src[name] as Map<unknown, number>;
-    if (m.size === 0) continue;
-    const d = mapFor(into, name as WaitMapName | KeyMapName) as Map<unknown, number>;
-    for (const [k, v] of m) d.set(k, (d.get(k) ?? 0) + v);
-  }
+  mergeCompiled(into, from, mergeMap);
 }
+
+/** Adds one map measure's counts into another's (allocating the target on its first write). */
+function mergeMap(into: Measures, name: WaitMapName | KeyMapName, m: Map<unknown, number>): void {
+  if (m.size === 0) return;
+  const d = mapFor(into, name) as Map<unknown, number>;
+  for (const [k, v] of m) d.set(k, (d.get(k) ?? 0) + v);
+}
+
+// one statement per column, compiled from AGGREGATE_COLUMNS like makeEmpty: a loop over the
+// names costs a generic keyed load and store per column, and rows are merged for every coarser
+// table a flush writes (a state's minute pieces into its hour)
+const mergeCompiled = new Function('into', 'from', 'mergeMap', AGGREGATE_COLUMNS.map((c) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(c.name)) throw new Error(`measure name ${c.name}`);
+  if (c.kind === 'sum' || c.kind === 'fsum') return `into.${c.name} += from.${c.name};`;
+  if (c.kind === 'max') return `if (from.${c.name} > into.${c.name}) into.${c.name} = from.${c.name};`;
+  return `if (from.${c.name}.size !== 0) mergeMap(into, '${c.name}', from.${c.name});`;
+}).join('\n')) as (into: Measures, from: Measures, merge: typeof mergeMap) => void;

@@ -13,7 +13,7 @@
 //
 // Lines meant for bench/peer.ts start with "PEER " followed by JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { AGGREGATE_COLUMNS, DIMENSIONS, DURATION_BUCKET_BASE, GRANULARITIES, MAX_STATE_SPAN_MS, MAX_THRESHOLD_S, QUEUE_DIMENSIONS, STORED_TABLES, TOPIC_CODE_SEPARATOR, type AggregateKind, type AggregateName, type Granularity } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, DURATION_BUCKET_BASE, GRANULARITIES, MAX_STATE_SPAN_MS, MAX_THRESHOLD_S, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, TOPIC_CODE_SEPARATOR, type AggregateKind, type AggregateName, type Granularity, type StoredTable } from '@switchboard/kpi';
 import { migrate, openStore, type Store } from '@switchboard/warehouse';
 
 export interface PeerOptions {
@@ -209,9 +209,8 @@ export const MEASURE_SQL = {
 } as const satisfies Record<AggregateName, string>;
 
 const MERGE: Record<AggregateKind, string> = { sum: 'sum', fsum: 'sum', max: 'max', waitmap: 'sumMap', keymap: 'sumMap' };
-type Stored = (typeof STORED_TABLES)[number];
+type Stored = StoredTable;
 const keyOf = (t: Stored) => ['tenant_id', 'bucket', ...(t.agent ? DIMENSIONS : QUEUE_DIMENSIONS)];
-const viewName = (t: Stored) => `peer_${t.table}_mv`;
 // the window of the event's piece (its own minute but for an agent state's earlier pieces)
 const grainBucket = (g: Granularity) => `toDateTime(intDiv(tupleElement(piece, 1), ${GRANULARITIES[g] * 1000}) * ${GRANULARITIES[g]}, 'UTC')`;
 /** stateSpan of packages/kpi: [occurred_at − min(previous_state_ms, 24 h), occurred_at) of a staffed state left, split by minute */
@@ -220,33 +219,52 @@ const PIECES = `if(${t('agent_state_changed')} AND previous_agent_state NOT IN (
         arrayMap(m -> (toInt64(m) * 60000, toInt64(least(occurred_at, (toInt64(m) + 1) * 60000) - greatest(${SPAN_FROM}, toInt64(m) * 60000))),
           range(toUInt32(intDiv(${SPAN_FROM}, 60000)), toUInt32(intDiv(occurred_at - 1, 60000) + 1))),
         [(toInt64(intDiv(occurred_at, 60000) * 60000), toInt64(0))])`;
+const STATE_COLUMNS = AGGREGATE_COLUMNS.filter((c) => (STATE_TIME_COLUMNS as readonly string[]).includes(c.name));
 
-/** A view folding raw events into one stored table (events of hold_started / hold_ended feed nothing: feedsAggregates). */
-export function eventsViewSql(t: Stored): string {
-  const key = keyOf(t);
-  // aggregated under m_ names (several measures are named like the event field they sum)
-  return `CREATE MATERIALIZED VIEW ${viewName(t)} TO ${t.table} AS
-    SELECT ${key.join(', ')}, ${AGGREGATE_COLUMNS.map((c) => `m_${c.name} AS ${c.name}`).join(', ')}
+/**
+ * What a view writes: into a stored table, or, for an agent grain split like the aggregator's
+ * (migration 0017), agent state time into its state-time table and every other event into its
+ * rows table.
+ */
+interface Target { table: string; grain: Granularity; key: string[]; part: 'all' | 'rows' | 'state' }
+const targets = (t: Stored): Target[] => t.split
+  ? [{ table: t.split.rows, grain: t.grain, key: keyOf(t), part: 'rows' }, { table: t.split.stateTime, grain: t.grain, key: keyOf(t), part: 'state' }]
+  : [{ table: t.table, grain: t.grain, key: keyOf(t), part: 'all' }];
+const columnsOf = (part: Target['part']) => (part === 'state' ? STATE_COLUMNS : AGGREGATE_COLUMNS);
+
+/** Views folding raw events into one stored table (events of hold_started / hold_ended feed nothing: feedsAggregates). */
+export function eventsViewSql(stored: Stored): string[] {
+  return targets(stored).map((x) => {
+    const cols = columnsOf(x.part);
+    const where = x.part === 'state' ? t('agent_state_changed') : x.part === 'rows' ? "type NOT IN ('hold_started', 'hold_ended', 'agent_state_changed')" : "type NOT IN ('hold_started', 'hold_ended')";
+    // aggregated under m_ names (several measures are named like the event field they sum)
+    return `CREATE MATERIALIZED VIEW peer_${x.table}_mv TO ${x.table} AS
+    SELECT ${x.key.join(', ')}, ${cols.map((c) => `m_${c.name} AS ${c.name}`).join(', ')}
     FROM (
-      SELECT tenant_id, ${grainBucket(t.grain)} AS bucket, ${key.slice(2).join(', ')},
-        ${AGGREGATE_COLUMNS.map((c) => `${MEASURE_SQL[c.name]} AS m_${c.name}`).join(',\n        ')}
+      SELECT tenant_id, ${grainBucket(x.grain)} AS bucket, ${x.key.slice(2).join(', ')},
+        ${cols.map((c) => `${MEASURE_SQL[c.name]} AS m_${c.name}`).join(',\n        ')}
       FROM peer_stream
       ARRAY JOIN ${PIECES} AS piece
-      WHERE type NOT IN ('hold_started', 'hold_ended')
-      GROUP BY ${key.join(', ')}
+      WHERE ${where}
+      GROUP BY ${x.key.join(', ')}
     )`;
+  });
 }
 
-/** A view rolling each insert into kpi_agg_1m (every dimension, 1m) up into another stored table. */
-export function rollupViewSql(t: Stored): string {
-  const key = keyOf(t);
-  return `CREATE MATERIALIZED VIEW ${viewName(t)} TO ${t.table} AS
-    SELECT tenant_id, toStartOfInterval(bucket, INTERVAL ${GRANULARITIES[t.grain]} SECOND) AS bucket, ${key.slice(2).join(', ')},
-      ${AGGREGATE_COLUMNS.map((c) => `${MERGE[c.kind]}(${c.name}) AS ${c.name}`).join(', ')}
-    FROM kpi_agg_1m
-    GROUP BY ${key.join(', ')}`;
+const BASE = STORED_TABLES.find((s) => s.agent && s.grain === '1m')! as Stored;
+
+/** Views rolling each insert into the 1m tables keyed by agent up into another stored table. */
+export function rollupViewSql(t: Stored): string[] {
+  const sources = targets(BASE);
+  return targets(t).flatMap((x) => sources.filter((src) => x.part === 'all' || x.part === src.part).map((src) => {
+    const cols = columnsOf(src.part);
+    return `CREATE MATERIALIZED VIEW peer_${x.table}_from_${src.table}_mv TO ${x.table} AS
+    SELECT tenant_id, toStartOfInterval(bucket, INTERVAL ${GRANULARITIES[x.grain]} SECOND) AS bucket, ${x.key.slice(2).join(', ')},
+      ${cols.map((c) => `${MERGE[c.kind]}(${c.name}) AS ${c.name}`).join(', ')}
+    FROM ${src.table}
+    GROUP BY ${x.key.join(', ')}`;
+  }));
 }
-const BASE = STORED_TABLES.find((t) => t.agent && t.grain === '1m')!;
 
 function kafkaTableSql(o: PeerOptions): string {
   const s = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
@@ -293,10 +311,10 @@ async function drain(o: PeerOptions): Promise<void> {
   await exec('CREATE TABLE peer_consumed (n UInt64) ENGINE = SummingMergeTree ORDER BY tuple()');
   await exec('CREATE MATERIALIZED VIEW peer_consumed_mv TO peer_consumed AS SELECT count() AS n FROM peer_stream');
   if (o.views === 'chained') {
-    for (const t of STORED_TABLES) if (t !== BASE) await exec(rollupViewSql(t));
-    await exec(eventsViewSql(BASE));
+    for (const t of STORED_TABLES) if (t !== BASE) for (const sql of rollupViewSql(t)) await exec(sql);
+    for (const sql of eventsViewSql(BASE)) await exec(sql);
   } else if (o.views === 'direct') {
-    for (const t of STORED_TABLES) await exec(eventsViewSql(t));
+    for (const t of STORED_TABLES) for (const sql of eventsViewSql(t)) await exec(sql);
   }
   await exec(kafkaTableSql(o));
   await exec('CREATE MATERIALIZED VIEW peer_events_mv TO peer_stream AS SELECT * FROM peer_events');

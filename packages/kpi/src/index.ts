@@ -49,7 +49,7 @@ export { STAFFING_AHT_TRAILING_MS, STAFFING_GRAINS, STAFFING_INTERVAL_MS, patien
 export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 // stored tables
-export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, storedSource } from './storage';
+export { QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, historySources, needsAgent, physicalTables, storedSource, type StoredTable } from './storage';
 
 // reference computation from events
 export { referenceSeries, type Series } from './reference';

@@ -13,16 +13,31 @@ export interface StoredTable {
   grain: Granularity;
   /** keyed by agent_id too (every DIMENSION), or by every dimension but the agent */
   agent: boolean;
+  /**
+   * Where the rows are written when `table` is a view of two tables (migration 0017): agent
+   * state time split across the minutes it spanned in `stateTime` (the key and the five
+   * state-time measures), every other row in `rows`. Absent: `table` is written itself.
+   */
+  split?: { rows: string; stateTime: string };
 }
 
 export const STORED_TABLES = [
-  { table: 'kpi_agg_1m', grain: '1m', agent: true },
-  { table: 'kpi_agg_1h', grain: '1h', agent: true },
+  { table: 'kpi_agg_1m', grain: '1m', agent: true, split: { rows: 'kpi_agg_1m_rows', stateTime: 'kpi_agg_1m_state_time' } },
+  { table: 'kpi_agg_1h', grain: '1h', agent: true, split: { rows: 'kpi_agg_1h_rows', stateTime: 'kpi_agg_1h_state_time' } },
   { table: 'kpi_queue_1m', grain: '1m', agent: false },
   { table: 'kpi_queue_15m', grain: '15m', agent: false },
   { table: 'kpi_queue_1h', grain: '1h', agent: false },
   { table: 'kpi_queue_1d', grain: '1d', agent: false },
 ] as const satisfies readonly StoredTable[];
+
+/** The measures of a row in a `stateTime` table: an agent state's time, nothing else (foldEventByMinute). */
+export const STATE_TIME_COLUMNS = ['state_busy_ms', 'state_acw_ms', 'state_available_ms', 'state_away_ms', 'staffed_ms_by_team'] as const;
+
+/** The tables holding a stored table's rows (whose parts say whether what was read from it changed). */
+export function physicalTables(table: string): string[] {
+  const t = (STORED_TABLES as readonly StoredTable[]).find((x) => x.table === table);
+  return t?.split ? [t.split.rows, t.split.stateTime] : [table];
+}
 
 /** The dimensions of the tables without the agent. */
 export const QUEUE_DIMENSIONS = DIMENSIONS.filter((d) => d !== 'agent_id') as Exclude<Dimension, 'agent_id'>[];

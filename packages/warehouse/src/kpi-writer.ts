@@ -1,11 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STORED_TABLES, emptyMeasures, mergeMeasures, windowStart, type Granularity } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, mergeMeasures, windowStart, type Granularity, type StoredTable } from '@switchboard/kpi';
 import { RowBinary, tokenedInsert, tsvMap, tsvString, type InsertStats } from './insert';
 import type { AggregateRow } from './rows';
 
 const MEASURE_NAMES = AGGREGATE_COLUMNS.map((c) => c.name);
 const COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...MEASURE_NAMES] as const;
 const QUEUE_COLUMNS = ['tenant_id', 'bucket', ...QUEUE_DIMENSIONS, ...MEASURE_NAMES] as const;
+const STATE_TIME_TABLE_COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...STATE_TIME_COLUMNS] as const;
 
 /**
  * Rows merged by (tenant, window at `grain`, `dims`): the rows of a table whose key holds
@@ -21,17 +22,18 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
     for (const d of dims) key += `\u0001${r.dims[d]}`;
     const acc = out.get(key);
     if (!acc) {
-      out.set(key, bucket === r.bucket ? r : { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: r.measures });
+      out.set(key, bucket === r.bucket ? r : { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: r.measures, stateOnly: r.stateOnly });
       continue;
     }
     if (!(acc as { own?: true }).own) {
       // copied before the first merge: the rows passed in are never written to
-      const copy: AggregateRow & { own?: true } = { tenant_id: acc.tenant_id, bucket, dims: acc.dims, measures: emptyMeasures(), own: true };
+      const copy: AggregateRow & { own?: true } = { tenant_id: acc.tenant_id, bucket, dims: acc.dims, measures: emptyMeasures(), stateOnly: acc.stateOnly === true && r.stateOnly === true, own: true };
       mergeMeasures(copy.measures, acc.measures);
       out.set(key, copy);
       mergeMeasures(copy.measures, r.measures);
     } else {
       mergeMeasures(acc.measures, r.measures);
+      if (!r.stateOnly) acc.stateOnly = false;
     }
   }
   return [...out.values()];
@@ -83,6 +85,24 @@ function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENS
   return out;
 }
 
+/** Rows of a state-time table (only agent state time was folded into them) as RowBinary. */
+function binaryStateTimeRows(rows: readonly AggregateRow[]): RowBinary {
+  const out = new RowBinary(rows.length * 200 + 1024);
+  for (const r of rows) {
+    const m = r.measures;
+    out.string(r.tenant_id);
+    out.uint32(windowStart(r.bucket, '1m') / 1000);
+    for (const d of DIMENSIONS) out.string(r.dims[d]);
+    out.uint64(m.state_busy_ms);
+    out.uint64(m.state_acw_ms);
+    out.uint64(m.state_available_ms);
+    out.uint64(m.state_away_ms);
+    out.stringUInt64Map(m.staffed_ms_by_team);
+  }
+  out.rows = rows.length;
+  return out;
+}
+
 /** The key columns after the bucket: the given dimensions in order. */
 function tsvDims(r: AggregateRow, dims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): string {
   let out = '';
@@ -114,6 +134,10 @@ export function tsvRow(r: AggregateRow, g: Granularity = '1m'): string {
 export class KpiWriter {
   constructor(private readonly client: ClickHouseClient, private readonly stats?: InsertStats) {}
 
+  private async insert(table: string, columns: readonly string[], bin: RowBinary, token: string): Promise<void> {
+    await tokenedInsert(this.client, { table, columns, binary: { bytes: bin.bytes(), rowCount: bin.rows }, token }, this.stats);
+  }
+
   /**
    * `byQueue`: the same events' rows keyed by every dimension but the agent, when the caller
    * folded them from the events (cheaper than merging the minute rows, as queueRows does).
@@ -125,13 +149,22 @@ export class KpiWriter {
     // at 1h, and each row a table takes costs its insert, sort and merges more than the merge
     // here costs. Each grain is merged from the finer one before it, in the order of STORED_TABLES.
     const finer = { agent: minuteRows, queue: byQueue };
-    for (const t of STORED_TABLES) {
+    for (const t of STORED_TABLES as readonly StoredTable[]) {
       const kind = t.agent ? 'agent' : 'queue';
       const dims = t.agent ? DIMENSIONS : QUEUE_DIMENSIONS;
       const rows = t.grain === '1m' ? finer[kind] : mergeRows(finer[kind], dims, t.grain);
       finer[kind] = rows;
-      const bin = binaryRows(rows, dims);
-      await tokenedInsert(this.client, { table: t.table, columns: t.agent ? COLUMNS : QUEUE_COLUMNS, binary: { bytes: bin.bytes(), rowCount: rows.length }, token: dedupToken }, this.stats);
+      if (!t.split) {
+        await this.insert(t.table, t.agent ? COLUMNS : QUEUE_COLUMNS, binaryRows(rows, dims), dedupToken);
+        continue;
+      }
+      // most rows keyed by agent are a minute (or hour) of one agent's state time and nothing
+      // else: those go to the narrow table, five measures a row instead of every one
+      const wide: AggregateRow[] = [];
+      const stateTime: AggregateRow[] = [];
+      for (const r of rows) (r.stateOnly ? stateTime : wide).push(r);
+      await this.insert(t.split.rows, COLUMNS, binaryRows(wide, dims), dedupToken);
+      await this.insert(t.split.stateTime, STATE_TIME_TABLE_COLUMNS, binaryStateTimeRows(stateTime), dedupToken);
     }
   }
 }

@@ -7,6 +7,11 @@ export interface AggregateRow {
   bucket: number;
   dims: Record<(typeof DIMENSIONS)[number], string>;
   measures: Measures;
+  /**
+   * Only agent state time was folded into it (the minutes a state spanned, foldEventByMinute):
+   * written to the narrow state-time table of an agent grain (STORED_TABLES' `split`).
+   */
+  stateOnly?: boolean;
 }
 
 /**
@@ -30,6 +35,7 @@ export function aggregateMinuteRows(
   let e!: ContactEvent;
   let minutes!: Map<number, AggregateRow>;
   let dims: AggregateRow['dims'] | null = null;
+  let stateOnly = false;
   const rowAt = (bucket: number): Measures => {
     let row = minutes.get(bucket);
     if (!row) {
@@ -37,15 +43,18 @@ export function aggregateMinuteRows(
         dims = {} as AggregateRow['dims'];
         for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
       }
-      row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures() };
+      row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures(), stateOnly };
       minutes.set(bucket, row);
       out.push(row);
+    } else if (!stateOnly) {
+      row.stateOnly = false;
     }
     return row.measures;
   };
   for (const event of events) {
     e = event;
     dims = null;
+    stateOnly = e.type === 'agent_state_changed';
     let key = e.tenant_id;
     for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
     let m = byKey.get(key);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEventInit } from '@switchboard/events';
-import { GRANULARITY_IDS, STORED_TABLES } from '@switchboard/kpi';
+import { GRANULARITY_IDS, STORED_TABLES, physicalTables } from '@switchboard/kpi';
 import { KpiWriter, aggregateMinuteRows, migrate, openStore, type Store } from '../src';
 import { AGENT_STATE_CODE, CONTACT_KIND_CODE, CONTACT_STATE_CODE } from '../src/state-writer';
 import { FCR_KIND_CODE } from '../src/fcr-facts';
@@ -26,12 +26,26 @@ const T = Date.parse('2026-11-22T10:00:30Z');
 let n = 0;
 const ev = (tenant: string, minute: number, extra: Partial<ContactEventInit> = {}) =>
   makeEvent({ event_id: `e${n++}`, tenant_id: tenant, contact_id: `c${n}`, type: 'queued', occurred_at: T + minute * 60_000, channel: 'voice', direction: 'inbound', source: 'api', queue_id: 'q', ...extra });
+/** An agent available for 150 s before T: pieces of 60, 60 and 30 s in 09:58, 09:59 and 10:00 (the state-time tables). */
+const available = (tenant: string, agent = 'ag') =>
+  ev(tenant, 0, { type: 'agent_state_changed', contact_id: `agent:${agent}`, agent_id: agent, agent_state: 'busy', previous_agent_state: 'available', previous_state_ms: 150_000 });
+
+/** Σ state_available_ms of the tenant in every stored table (read through the views of the agent grains). */
+async function availableMs(tenant: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const { table } of STORED_TABLES) {
+    const rs = await store.client.query({ query: `SELECT sum(state_available_ms) AS s FROM ${table} WHERE tenant_id = {t:String}`, query_params: { t: tenant }, format: 'JSONEachRow' });
+    out[table] = Number((await rs.json<{ s: string }>())[0]!.s);
+  }
+  return out;
+}
+const everywhere = (ms: number) => Object.fromEntries(STORED_TABLES.map((t) => [t.table, ms]));
 
 async function queuedByBucket(tenant: string): Promise<Record<string, [string, number][]>> {
   const out: Record<string, [string, number][]> = {};
   for (const g of GRANULARITY_IDS) {
     const rs = await store.client.query({
-      query: `SELECT toString(bucket) AS b, sum(queued) AS q FROM kpi_agg_${g} WHERE tenant_id = {t:String} GROUP BY b ORDER BY b`,
+      query: `SELECT toString(bucket) AS b, sum(queued) AS q FROM kpi_agg_${g} WHERE tenant_id = {t:String} GROUP BY b HAVING q > 0 ORDER BY b`,
       query_params: { t: tenant },
       format: 'JSONEachRow',
     });
@@ -41,7 +55,7 @@ async function queuedByBucket(tenant: string): Promise<Record<string, [string, n
   for (const { table, grain, agent } of STORED_TABLES) {
     if (agent) continue;
     const rs = await store.client.query({
-      query: `SELECT toString(bucket) AS b, sum(queued) AS q FROM ${table} WHERE tenant_id = {t:String} GROUP BY b ORDER BY b`,
+      query: `SELECT toString(bucket) AS b, sum(queued) AS q FROM ${table} WHERE tenant_id = {t:String} GROUP BY b HAVING q > 0 ORDER BY b`,
       query_params: { t: tenant },
       format: 'JSONEachRow',
     });
@@ -77,22 +91,29 @@ function failingAfter(client: ClickHouseClient, okWrites: number): ClickHouseCli
 
 describe('KpiWriter', () => {
   it('writes every grain, and a replay of the same batch token adds nothing', async () => {
-    const rows = aggregateMinuteRows([ev('a', 0), ev('a', 0), ev('a', 7), ev('a', 16)]);
+    const rows = aggregateMinuteRows([ev('a', 0), ev('a', 0), ev('a', 7), ev('a', 16), available('a')]);
     const writer = new KpiWriter(store.client);
-    await writer.write(rows, 'events:0:0-3');
-    await writer.write(rows, 'events:0:0-3');
+    await writer.write(rows, 'events:0:0-4');
+    await writer.write(rows, 'events:0:0-4');
     expect(await queuedByBucket('a')).toEqual(expected);
+    expect(await availableMs('a')).toEqual(everywhere(150_000));
+    // the state-time pieces are in the narrow tables, the other rows in the wide ones
+    const rs = await store.client.query({ query: "SELECT count() AS n FROM kpi_agg_1m_state_time WHERE tenant_id = 'a'", format: 'JSONEachRow' });
+    expect(Number((await rs.json<{ n: string }>())[0]!.n)).toBe(3);
   });
 
   it('completes a batch that died at any step (one grain table after another), counting each grain once', async () => {
-    const rows = aggregateMinuteRows([ev('b', 0), ev('b', 0), ev('b', 7), ev('b', 16)]);
-    // steps: one insert per stored table
-    for (let landed = 0; landed < STORED_TABLES.length; landed++) {
+    const rows = aggregateMinuteRows([ev('b', 0), ev('b', 0), ev('b', 7), ev('b', 16), available('b')]);
+    // steps: one insert per stored table, two for each agent grain (its rows and its state time)
+    const steps = STORED_TABLES.reduce((k, t) => k + physicalTables(t.table).length, 0);
+    expect(steps).toBe(8);
+    for (let landed = 0; landed < steps; landed++) {
       const tenantRows = rows.map((r) => ({ ...r, tenant_id: `b${landed}` }));
       const token = `events:1:${landed}`;
       await expect(new KpiWriter(failingAfter(store.client, landed)).write(tenantRows, token)).rejects.toThrow(/injected/);
       await new KpiWriter(store.client).write(tenantRows, token);
       expect(await queuedByBucket(`b${landed}`)).toEqual(expected);
+      expect(await availableMs(`b${landed}`)).toEqual(everywhere(150_000));
     }
   });
 });
@@ -103,8 +124,11 @@ describe('KpiWriter with a large batch', () => {
   // whatever its size is tokenedInsert's guarantee, tested in test/insert.int.test.ts).
   it('writes each stored table as one part, and a replay after a partial write adds nothing', async () => {
     const events = Array.from({ length: 30_000 }, (_, i) => ev('big', i % 5, { queue_id: `q${i}` }));
+    // and 2,000 agents' states, pieces in three minutes each
+    for (let i = 0; i < 2_000; i++) events.push(available('big', `ag${i}`));
     const rows = aggregateMinuteRows(events);
-    expect(rows.length).toBe(30_000);
+    expect(rows.filter((r) => !r.stateOnly).length).toBe(30_000);
+    expect(rows.filter((r) => r.stateOnly).length).toBe(6_000);
     const parts = async () => {
       const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table", format: 'JSONEachRow' });
       return Object.fromEntries((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
@@ -117,7 +141,7 @@ describe('KpiWriter with a large batch', () => {
       await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
       await new KpiWriter(store.client).write(rows, 'events:big:0-29999');
       const after = await parts();
-      for (const { table } of STORED_TABLES) expect((after[table] ?? 0) - (before[table] ?? 0), table).toBe(1);
+      for (const table of STORED_TABLES.flatMap((t) => physicalTables(t.table))) expect((after[table] ?? 0) - (before[table] ?? 0), table).toBe(1);
     } finally {
       await store.client.command({ query: 'SYSTEM START MERGES' });
     }
@@ -131,6 +155,7 @@ describe('KpiWriter with a large batch', () => {
       const [r] = await rs.json<{ q: string }>();
       expect(Number(r!.q), table).toBe(30_000);
     }
+    expect(await availableMs('big')).toEqual(everywhere(2_000 * 150_000));
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, QUEUE_DIMENSIONS, STORED_TABLES } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, GRANULARITIES, GRANULARITY_IDS, KPI_BY_ID, KPI_IDS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, type StoredTable } from '@switchboard/kpi';
 import { loadMigrations, migrate, openStore, type Store } from '../src';
 import { splitStatements } from '../src/migrate';
 
@@ -36,15 +36,27 @@ describe('migrations', () => {
       const names = (await rs.json<{ name: string }>()).map((r) => r.name);
       expect(names).toEqual(['tenant_id', 'bucket', ...DIMENSIONS, ...AGGREGATE_COLUMNS.map((c) => c.name)]);
     }
-    for (const { table, agent } of STORED_TABLES) {
+    const columns = async (t: string) => {
       const rs = await store.client.query({
-        query: 'SELECT name, engine FROM system.columns JOIN system.tables ON columns.table = tables.name AND columns.database = tables.database WHERE columns.database = currentDatabase() AND table = {t:String} ORDER BY position',
-        query_params: { t: table },
+        query: 'SELECT name, type, engine FROM system.columns JOIN system.tables ON columns.table = tables.name AND columns.database = tables.database WHERE columns.database = currentDatabase() AND table = {t:String} ORDER BY position',
+        query_params: { t },
         format: 'JSONEachRow',
       });
-      const cols = await rs.json<{ name: string; engine: string }>();
+      return rs.json<{ name: string; type: string; engine: string }>();
+    };
+    for (const { table, agent, split } of STORED_TABLES as readonly StoredTable[]) {
+      const cols = await columns(split?.rows ?? table);
       expect(cols[0]?.engine, table).toBe('AggregatingMergeTree');
       expect(cols.map((c) => c.name), table).toEqual(['tenant_id', 'bucket', ...(agent ? DIMENSIONS : QUEUE_DIMENSIONS), ...AGGREGATE_COLUMNS.map((c) => c.name)]);
+      if (!split) continue;
+      // the view read under the stored table's name (migration 0017) has its rows table's
+      // columns and types: a later migration adding a measure must add it to the view too
+      const view = await columns(table);
+      expect(view[0]?.engine, table).toBe('View');
+      expect(view.map((c) => [c.name, c.type]), table).toEqual(cols.map((c) => [c.name, c.type]));
+      const narrow = await columns(split.stateTime);
+      expect(narrow[0]?.engine, split.stateTime).toBe('AggregatingMergeTree');
+      expect(narrow.map((c) => [c.name, c.type]), split.stateTime).toEqual(cols.filter((c) => !AGGREGATE_COLUMNS.some((a) => a.name === c.name) || (STATE_TIME_COLUMNS as readonly string[]).includes(c.name)).map((c) => [c.name, c.type]));
     }
   });
 
@@ -61,7 +73,7 @@ describe('migrations', () => {
     const row = { tenant_id: 't1', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '',
       channel: 'voice', direction: 'inbound', topic: '', source: 'api', queued: 2 };
     for (let i = 0; i < 2; i++) {
-      await store.client.insert({ table: 'kpi_agg_1m', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'contact-events.v1:0:0-99' } });
+      await store.client.insert({ table: 'kpi_agg_1m_rows', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'contact-events.v1:0:0-99' } });
     }
     const rs = await store.client.query({ query: "SELECT sum(queued) AS q FROM kpi_agg_1m WHERE tenant_id = 't1'", format: 'JSONEachRow' });
     expect((await rs.json<{ q: string }>()).map((r) => Number(r.q))).toEqual([2]);
@@ -100,10 +112,10 @@ describe('BI views', () => {
         { ...base, agent_id: 'a2', bucket: base.bucket + 420, transferred_contacts: { c1: 1, c2: 1 }, longest_wait_ms: 7_000,
           customers_active: { k1: 2, k2: 1 }, customers_churned: { k2: 1 }, net_revenue_minor: 1500.5 },
     ];
-    for (const { table, grain } of STORED_TABLES.filter((t) => t.agent)) {
+    for (const { table, grain, split } of (STORED_TABLES as readonly StoredTable[]).filter((t) => t.agent)) {
       const size = GRANULARITIES[grain];
       await store.client.insert({
-        table,
+        table: split?.rows ?? table,
         format: 'JSONEachRow',
         // its own token: embedded chDB keeps the last insert's settings on the connection
         clickhouse_settings: { insert_deduplication_token: `bi-views-test-${table}` },

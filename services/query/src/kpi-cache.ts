@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isHistoryQuantity, requiredQuantities, zonedWindowEnd, zonedWindowStarts } from '@switchboard/kpi';
+import { isHistoryQuantity, physicalTables, requiredQuantities, zonedWindowEnd, zonedWindowStarts } from '@switchboard/kpi';
 import { activeParts, partsFingerprint, partsOverlapping, readKpiTable, windowSource, type KpiQuery, type KpiTable } from '@switchboard/warehouse';
 import { chunkOf, emptyWindowValues, kpiAnswerParts, type KpiChunk, type JsonKpiFormat } from './kpi-json';
 
@@ -64,7 +64,7 @@ export class KpiChunkCache {
     const tz = q.tz ?? 'UTC';
     const spans = daySpans(zonedWindowStarts(q.from, q.to, q.granularity, tz), (w) => zonedWindowEnd(w, q.granularity, tz));
     // before any row is read: what is kept stays valid only if these parts are all there are
-    const parts = await activeParts(this.client, [windowSource(q, tz).table]);
+    const parts = await activeParts(this.client, physicalTables(windowSource(q, tz).table));
     const base = `${tenant}\u0000${queryKey(q)}`;
     const keys = spans.map((s) => `${base}\u0000${s.start}\u0000${s.windows.length}`);
     const seen = spans.map((s) => partsFingerprint(partsOverlapping(parts, s.start, s.end)));

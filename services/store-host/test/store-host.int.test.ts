@@ -78,7 +78,7 @@ describe('store host: ClickHouse over HTTP in front of the embedded engine', () 
     expect(applied).toEqual(loadMigrations().map((m) => m.version));
     expect(await migrate(client)).toEqual([]);
     const tables = await rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE {p:String} ORDER BY name`, { p: 'kpi_agg_%' });
-    expect(tables.map((t) => t.name)).toEqual(['kpi_agg_15m', 'kpi_agg_1d', 'kpi_agg_1h', 'kpi_agg_1m', 'kpi_agg_30m', 'kpi_agg_5m']);
+    expect(tables.map((t) => t.name)).toEqual(['kpi_agg_15m', 'kpi_agg_1d', 'kpi_agg_1h', 'kpi_agg_1h_rows', 'kpi_agg_1h_state_time', 'kpi_agg_1m', 'kpi_agg_1m_rows', 'kpi_agg_1m_state_time', 'kpi_agg_30m', 'kpi_agg_5m']);
   });
 
   it('binds parameters as a server does: strings with quotes, tabs and backslashes, arrays, numbers, nulls, dates', async () => {

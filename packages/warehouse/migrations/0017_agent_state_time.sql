@@ -1,0 +1,238 @@
+-- Agent state time in tables of its own (docs/architecture.md, "What the store keeps").
+--
+-- An agent state's time is split across the minutes it spanned (0015's apportioning, docs/staffing.md),
+-- and on a center's traffic ~70 % of the rows keyed by agent are such pieces: a minute of one agent's
+-- state time and nothing else. Each was a row of every measure column of kpi_agg_1m and kpi_agg_1h,
+-- inserted, sorted and merged column by column. The pieces now go to kpi_agg_<1m|1h>_state_time (the
+-- key and the five state-time measures); every other row to kpi_agg_<1m|1h>_rows (the tables as they
+-- were, renamed). kpi_agg_1m and kpi_agg_1h become views of both (UNION ALL, the state-time rows with
+-- every other measure empty), so every reader, the kpi_agg_<grain> views and the kpi_<grain> BI views
+-- read the same columns and numbers as before. Nothing is moved: rows written before stay where they
+-- are, and a key's rows in both tables merge in every read (each measure is a sum or a map of sums).
+-- Generated once from AGGREGATE_COLUMNS; a test holds each view's columns to its _rows table's.
+
+RENAME TABLE kpi_agg_1m TO kpi_agg_1m_rows;
+
+CREATE TABLE IF NOT EXISTS kpi_agg_1m_state_time
+(
+    tenant_id LowCardinality(String),
+    bucket DateTime('UTC'),
+    queue_id LowCardinality(String),
+    agent_id LowCardinality(String),
+    team_id LowCardinality(String),
+    channel LowCardinality(String),
+    direction LowCardinality(String),
+    topic LowCardinality(String),
+    source LowCardinality(String),
+    state_busy_ms SimpleAggregateFunction(sum, UInt64),
+    state_acw_ms SimpleAggregateFunction(sum, UInt64),
+    state_available_ms SimpleAggregateFunction(sum, UInt64),
+    state_away_ms SimpleAggregateFunction(sum, UInt64),
+    staffed_ms_by_team SimpleAggregateFunction(sumMap, Map(String, UInt64))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (tenant_id, bucket, queue_id, channel, agent_id, team_id, direction, topic, source)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE VIEW IF NOT EXISTS kpi_agg_1m AS
+SELECT * FROM kpi_agg_1m_rows
+UNION ALL
+SELECT
+    tenant_id,
+    bucket,
+    queue_id,
+    agent_id,
+    team_id,
+    channel,
+    direction,
+    topic,
+    source,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS queued,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS answered,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS answered_wait_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS answered_wait_ceil_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS abandoned_all,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS abandoned_wait_ceil_s,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS abandoned_wait_floor_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS wrapups,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS handle_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS csat_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS csat_satisfied,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_promoters,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_detractors,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS blocked,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS created,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS created_by_topic,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolved,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS reopened,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS agent_messages,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS transferred_contacts,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS escalated_contacts,
+    CAST(0, 'SimpleAggregateFunction(max, UInt64)') AS longest_wait_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS talk_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS talk_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS hold_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS hold_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS held,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS acw_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS acw_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS csat_score,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS ces_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS ces_score,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS qa_evaluations,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS qa_score_ratio,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS kb_views,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS self_service,
+    state_busy_ms,
+    state_acw_ms,
+    state_available_ms,
+    state_away_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_active,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customer_purchases,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_churned,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_referred,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS net_revenue_minor,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS resolved_by_topic_code,
+    staffed_ms_by_team,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS first_response_log,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS resolution_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS abandoned_wait_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_bh_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS first_response_bh_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_bh_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_bh_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS resolution_bh_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_queued,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_answered,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_answered_wait_ceil_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_abandoned_all,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_abandoned_wait_ceil_s,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_abandoned_wait_floor_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_first_reply_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_first_reply_met,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_next_reply_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_next_reply_met,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_resolution_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_resolution_met
+FROM kpi_agg_1m_state_time;
+
+RENAME TABLE kpi_agg_1h TO kpi_agg_1h_rows;
+
+CREATE TABLE IF NOT EXISTS kpi_agg_1h_state_time
+(
+    tenant_id LowCardinality(String),
+    bucket DateTime('UTC'),
+    queue_id LowCardinality(String),
+    agent_id LowCardinality(String),
+    team_id LowCardinality(String),
+    channel LowCardinality(String),
+    direction LowCardinality(String),
+    topic LowCardinality(String),
+    source LowCardinality(String),
+    state_busy_ms SimpleAggregateFunction(sum, UInt64),
+    state_acw_ms SimpleAggregateFunction(sum, UInt64),
+    state_available_ms SimpleAggregateFunction(sum, UInt64),
+    state_away_ms SimpleAggregateFunction(sum, UInt64),
+    staffed_ms_by_team SimpleAggregateFunction(sumMap, Map(String, UInt64))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (tenant_id, bucket, queue_id, channel, agent_id, team_id, direction, topic, source)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE VIEW IF NOT EXISTS kpi_agg_1h AS
+SELECT * FROM kpi_agg_1h_rows
+UNION ALL
+SELECT
+    tenant_id,
+    bucket,
+    queue_id,
+    agent_id,
+    team_id,
+    channel,
+    direction,
+    topic,
+    source,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS queued,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS answered,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS answered_wait_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS answered_wait_ceil_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS abandoned_all,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS abandoned_wait_ceil_s,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS abandoned_wait_floor_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS wrapups,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS handle_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS csat_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS csat_satisfied,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_promoters,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS nps_detractors,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS blocked,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS created,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS created_by_topic,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolved,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS reopened,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS agent_messages,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS transferred_contacts,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS escalated_contacts,
+    CAST(0, 'SimpleAggregateFunction(max, UInt64)') AS longest_wait_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS talk_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS talk_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS hold_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS hold_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS held,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS acw_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS acw_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS csat_score,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS ces_responses,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS ces_score,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS qa_evaluations,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS qa_score_ratio,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS kb_views,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS self_service,
+    state_busy_ms,
+    state_acw_ms,
+    state_available_ms,
+    state_away_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_active,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customer_purchases,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_churned,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS customers_referred,
+    CAST(0, 'SimpleAggregateFunction(sum, Float64)') AS net_revenue_minor,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(String, UInt64))') AS resolved_by_topic_code,
+    staffed_ms_by_team,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS first_response_log,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS resolution_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS abandoned_wait_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS first_response_bh_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS first_response_bh_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS response_bh_ms,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS resolution_bh_ms,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS resolution_bh_log,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_queued,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_answered,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_answered_wait_ceil_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS in_hours_abandoned_all,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_abandoned_wait_ceil_s,
+    CAST(map(), 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))') AS in_hours_abandoned_wait_floor_s,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_first_reply_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_first_reply_met,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_next_reply_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_next_reply_met,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_resolution_n,
+    CAST(0, 'SimpleAggregateFunction(sum, UInt64)') AS sla_resolution_met
+FROM kpi_agg_1h_state_time;

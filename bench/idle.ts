@@ -20,7 +20,8 @@ const WARMUP_S = Number(process.env.BENCH_IDLE_WARMUP_S ?? 30);
 async function startNode(eps: number, tag: string): Promise<{ child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-idle-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/single-node/src/main.ts'], {
+  // npm start's node, with npm start's V8 flags (scripts/run.mjs)
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'services/single-node/src/main.ts'], {
     env: {
       ...process.env, SWITCHBOARD_STATE: dir, PORT: String(port), SIMULATOR_EPS: String(eps), LIVE_TABLE: '1',
       KAFKA_TOPIC_PREFIX: `bench-idle-${tag}-${Date.now()}-`, LOG_LEVEL: 'warn',

@@ -190,6 +190,12 @@ const STATE_COLUMN = {
   away: 'state_away_ms',
 } as const satisfies Partial<Record<NonNullable<ContactEvent['agent_state']>, ScalarName>>;
 
+/**
+ * The measures foldStateTime writes, in table order: all a row of agent state time alone holds,
+ * and the columns of the narrow state-time tables (STORED_TABLES' `split`, migration 0017).
+ */
+export const STATE_TIME_COLUMNS = [...Object.values(STATE_COLUMN), 'staffed_ms_by_team'] as const;
+
 /** An SLA policy's target for one clock: a duration, in business time (the queue's calendar) or calendar time. */
 export interface SlaTarget {
   ms: number;

@@ -27,6 +27,7 @@ export {
   DURATION_BUCKET_BASE,
   TOPIC_CODE_SEPARATOR,
   emptyMeasures,
+  STATE_TIME_COLUMNS,
   feedsAggregates,
   foldEvent,
   foldEventByMinute,
@@ -49,7 +50,7 @@ export { STAFFING_AHT_TRAILING_MS, STAFFING_GRAINS, STAFFING_INTERVAL_MS, patien
 export { TOP_TOPICS_DEFINITION, TOP_TOPICS_ID, rankTopics, type TopTopic } from './top-topics';
 
 // stored tables
-export { QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, historySources, needsAgent, physicalTables, storedSource, type StoredTable } from './storage';
+export { QUEUE_DIMENSIONS, STORED_TABLES, historySources, needsAgent, physicalTables, storedSource, type StoredTable } from './storage';
 
 // reference computation from events
 export { referenceSeries, type Series } from './reference';

@@ -16,7 +16,7 @@ export interface StoredTable {
   /**
    * Where the rows are written when `table` is a view of two tables (migration 0017): agent
    * state time split across the minutes it spanned in `stateTime` (the key and the five
-   * state-time measures), every other row in `rows`. Absent: `table` is written itself.
+   * state-time measures, STATE_TIME_COLUMNS), every other row in `rows`. Absent: `table` is written itself.
    */
   split?: { rows: string; stateTime: string };
 }
@@ -29,9 +29,6 @@ export const STORED_TABLES = [
   { table: 'kpi_queue_1h', grain: '1h', agent: false },
   { table: 'kpi_queue_1d', grain: '1d', agent: false },
 ] as const satisfies readonly StoredTable[];
-
-/** The measures of a row in a `stateTime` table: an agent state's time, nothing else (foldEventByMinute). */
-export const STATE_TIME_COLUMNS = ['state_busy_ms', 'state_acw_ms', 'state_available_ms', 'state_away_ms', 'staffed_ms_by_team'] as const;
 
 /** The tables holding a stored table's rows (whose parts say whether what was read from it changed). */
 export function physicalTables(table: string): string[] {

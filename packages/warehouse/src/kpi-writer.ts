@@ -85,7 +85,7 @@ function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENS
   return out;
 }
 
-/** Rows of a state-time table (only agent state time was folded into them) as RowBinary. */
+/** Rows of a state-time table (only agent state time was folded into them) as RowBinary, measures in STATE_TIME_COLUMNS order. */
 function binaryStateTimeRows(rows: readonly AggregateRow[]): RowBinary {
   const out = new RowBinary(rows.length * 200 + 1024);
   for (const r of rows) {

@@ -27,7 +27,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { StateWriter, aggregateMinuteRows, readKpiTable, toInsertRow, type AggregateRow } from '@switchboard/warehouse';
+import { StateWriter, aggregateMinuteRows, readKpiTable, toInsertRow, wideMeasures, type AggregateRow } from '@switchboard/warehouse';
 import { DIMENSIONS, emptyMeasures, mergeMeasures, windowStart } from '@switchboard/kpi';
 import { createQuery, kpiSeriesJson, parseKpiQuery } from '@switchboard/query';
 import { HttpServer, createMetricsRegistry, headerTenantResolver } from '@switchboard/service-kit';
@@ -56,14 +56,14 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** 1-minute rows → 15-minute rows, merged per (window, dimensions) as kpi_agg_15m holds them after merges. */
 function quarterRows(minute: AggregateRow[]): AggregateRow[] {
-  const out = new Map<string, AggregateRow>();
+  const out = new Map<string, AggregateRow & { stateOnly: false }>();
   for (const r of minute) {
     const bucket = windowStart(r.bucket, '15m');
     let key = `${r.tenant_id}\u0001${bucket}`;
     for (const d of DIMENSIONS) key += `\u0001${r.dims[d]}`;
     let into = out.get(key);
-    if (!into) out.set(key, (into = { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: emptyMeasures() }));
-    mergeMeasures(into.measures, r.measures);
+    if (!into) out.set(key, (into = { tenant_id: r.tenant_id, bucket, dims: r.dims, stateOnly: false, measures: emptyMeasures() }));
+    mergeMeasures(into.measures, wideMeasures(r));
   }
   return [...out.values()];
 }

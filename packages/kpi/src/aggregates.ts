@@ -195,6 +195,39 @@ const STATE_COLUMN = {
  * and the columns of the narrow state-time tables (STORED_TABLES' `split`, migration 0017).
  */
 export const STATE_TIME_COLUMNS = [...Object.values(STATE_COLUMN), 'staffed_ms_by_team'] as const;
+export type StateTimeName = (typeof STATE_TIME_COLUMNS)[number];
+
+/**
+ * The measures of a row that holds agent state time and nothing else: most rows keyed by agent
+ * (an agent state's minutes, foldEventByMinute), kept narrow so a flush does not allocate, copy
+ * and collect every other measure's zero for each of them.
+ */
+export type StateTimeMeasures = Pick<Measures, StateTimeName>;
+
+/** A row of state time alone, empty. */
+export function emptyStateTime(): StateTimeMeasures {
+  return { state_busy_ms: 0, state_acw_ms: 0, state_available_ms: 0, state_away_ms: 0, staffed_ms_by_team: NO_ENTRIES as Map<string, number> };
+}
+
+/** Every measure of a row of state time alone (a new row; its map is shared with `s`, so `s` is to be dropped). */
+export function widenStateTime(s: StateTimeMeasures): Measures {
+  const m = makeEmpty();
+  m.state_busy_ms = s.state_busy_ms;
+  m.state_acw_ms = s.state_acw_ms;
+  m.state_available_ms = s.state_available_ms;
+  m.state_away_ms = s.state_away_ms;
+  m.staffed_ms_by_team = s.staffed_ms_by_team;
+  return m;
+}
+
+/** Adds one row's state time into another's (either narrow or with every measure). */
+export function mergeStateTime(into: StateTimeMeasures, from: StateTimeMeasures): void {
+  into.state_busy_ms += from.state_busy_ms;
+  into.state_acw_ms += from.state_acw_ms;
+  into.state_available_ms += from.state_available_ms;
+  into.state_away_ms += from.state_away_ms;
+  mergeMap(into as Measures, 'staffed_ms_by_team', from.staffed_ms_by_team as Map<unknown, number>);
+}
 
 /** An SLA policy's target for one clock: a duration, in business time (the queue's calendar) or calendar time. */
 export interface SlaTarget {
@@ -252,10 +285,10 @@ export function stateSpan(e: ContactEvent): { from: number; to: number } | null 
 }
 
 /** Books `ms` of the state an agent_state_changed leaves (its previous_agent_state, not offline) into a row. */
-function foldStateTime(m: Measures, e: ContactEvent, ms: number): void {
+function foldStateTime(m: StateTimeMeasures, e: ContactEvent, ms: number): void {
   m[STATE_COLUMN[e.previous_agent_state as keyof typeof STATE_COLUMN]] += ms;
   const team = e.team_id ?? '';
-  const staffed = mapFor(m, 'staffed_ms_by_team');
+  const staffed = mapFor(m as Measures, 'staffed_ms_by_team');
   staffed.set(team, (staffed.get(team) ?? 0) + ms);
 }
 
@@ -263,22 +296,31 @@ const MINUTE_MS = 60_000;
 
 /**
  * Folds one event into the 1-minute rows of its tenant and dimensions (`rowAt(minute start)`
- * gives, creating it when needed, the row of a minute): everything into the minute of its
+ * gives, creating it when needed, the row of a minute; `stateAt` likewise a row that only state
+ * time is written to, which may be narrow): everything into the minute of its
  * occurred_at, except the time of the agent state it leaves, which is split exactly across the
  * minutes the state spanned, each minute getting the milliseconds inside it, as contact-center
  * platforms' interval reports do (docs/staffing.md). A state of 3 hours touches 180 or 181 rows.
  */
-export function foldEventByMinute(e: ContactEvent, rowAt: (minute: number) => Measures, ctx: FoldContext = NO_BUSINESS_CONFIG): void {
-  const own = rowAt(Math.floor(e.occurred_at / MINUTE_MS) * MINUTE_MS);
+export function foldEventByMinute(
+  e: ContactEvent,
+  rowAt: (minute: number) => Measures,
+  ctx: FoldContext = NO_BUSINESS_CONFIG,
+  stateAt: (minute: number) => StateTimeMeasures = rowAt,
+): void {
+  const own = Math.floor(e.occurred_at / MINUTE_MS) * MINUTE_MS;
   if (e.type !== 'agent_state_changed') {
-    foldEvent(own, e, ctx);
+    foldEvent(rowAt(own), e, ctx);
     return;
   }
+  // the change's own minute has a row even when no time is booked (an agent logging in):
+  // the agent is seen in that window
+  stateAt(own);
   const span = stateSpan(e);
   if (!span) return;
   for (let w = Math.floor(span.from / MINUTE_MS) * MINUTE_MS; w < span.to; w += MINUTE_MS) {
     const piece = Math.min(span.to, w + MINUTE_MS) - Math.max(span.from, w);
-    foldStateTime(rowAt(w), e, piece);
+    foldStateTime(stateAt(w), e, piece);
   }
 }
 

@@ -28,6 +28,9 @@ export {
   TOPIC_CODE_SEPARATOR,
   emptyMeasures,
   STATE_TIME_COLUMNS,
+  emptyStateTime,
+  widenStateTime,
+  mergeStateTime,
   feedsAggregates,
   foldEvent,
   foldEventByMinute,
@@ -41,6 +44,7 @@ export {
   type SlaTargets,
   type AggregateName,
   type Measures,
+  type StateTimeMeasures,
 } from './aggregates';
 
 // quantities and the KPI catalogue

@@ -24,7 +24,7 @@ export { BI_VIEWS, BI_VIEW_SOURCES, biUserName, biUserStatements, dropBiUserStat
 
 // writing
 export { InsertStats, RowBinary, tokenedInsert, tsvMap, tsvString, tsvTime64, type TokenedInsert } from './insert';
-export { aggregateMinuteRows, toInsertRow, type AggregateRow } from './rows';
+export { aggregateMinuteRows, toInsertRow, wideMeasures, type AggregateRow } from './rows';
 export { KpiWriter } from './kpi-writer';
 export { StateWriter } from './state-writer';
 export { FcrFactWriter } from './fcr-facts';

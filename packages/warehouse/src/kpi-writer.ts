@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, mergeMeasures, windowStart, type Granularity, type StoredTable } from '@switchboard/kpi';
-import { RowBinary, tokenedInsert, tsvMap, tsvString, type InsertStats } from './insert';
+import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, emptyStateTime, mergeMeasures, mergeStateTime, widenStateTime, windowStart, type Granularity, type Measures, type StoredTable } from '@switchboard/kpi';
+import { RowBinary, tokenedInsert, type InsertStats } from './insert';
 import type { AggregateRow } from './rows';
 
 const MEASURE_NAMES = AGGREGATE_COLUMNS.map((c) => c.name);
@@ -15,26 +15,35 @@ const STATE_TIME_TABLE_COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...STATE
  * A row that no other row merges into is passed through as it is (most keys have one).
  */
 export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][], grain: Granularity): AggregateRow[] {
-  const out = new Map<string, AggregateRow>();
+  const out = new Map<string, AggregateRow & { own?: true }>();
   for (const r of rows) {
     const bucket = grain === '1m' ? r.bucket : windowStart(r.bucket, grain);
     let key = `${r.tenant_id}\u0001${bucket}`;
     for (const d of dims) key += `\u0001${r.dims[d]}`;
     const acc = out.get(key);
     if (!acc) {
-      out.set(key, bucket === r.bucket ? r : { tenant_id: r.tenant_id, bucket, dims: r.dims, measures: r.measures, stateOnly: r.stateOnly });
+      // at its own window it passes as it is; else a new row (never `own`: it shares r's measures)
+      out.set(key, bucket === r.bucket ? r : r.stateOnly
+        ? { tenant_id: r.tenant_id, bucket, dims: r.dims, stateOnly: true, measures: r.measures }
+        : { tenant_id: r.tenant_id, bucket, dims: r.dims, stateOnly: false, measures: r.measures });
       continue;
     }
-    if (!(acc as { own?: true }).own) {
-      // copied before the first merge: the rows passed in are never written to
-      const copy: AggregateRow & { own?: true } = { tenant_id: acc.tenant_id, bucket, dims: acc.dims, measures: emptyMeasures(), stateOnly: acc.stateOnly === true && r.stateOnly === true, own: true };
-      mergeMeasures(copy.measures, acc.measures);
-      out.set(key, copy);
-      mergeMeasures(copy.measures, r.measures);
-    } else {
-      mergeMeasures(acc.measures, r.measures);
-      if (!r.stateOnly) acc.stateOnly = false;
+    if (acc.own && (!acc.stateOnly || r.stateOnly)) {
+      // anything into a row with every measure, or narrow into narrow
+      if (r.stateOnly) mergeStateTime(acc.measures, r.measures);
+      else mergeMeasures(acc.measures as Measures, r.measures);
+      continue;
     }
+    // a new row before the first merge (the rows passed in are never written to), with every
+    // measure once a row that has them joins
+    const copy: AggregateRow & { own?: true } = acc.stateOnly && r.stateOnly
+      ? { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: true, measures: emptyStateTime(), own: true }
+      : { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: false, measures: emptyMeasures(), own: true };
+    for (const from of [acc, r]) {
+      if (from.stateOnly) mergeStateTime(copy.measures, from.measures);
+      else mergeMeasures(copy.measures as Measures, from.measures);
+    }
+    out.set(key, copy);
   }
   return [...out.values()];
 }
@@ -44,27 +53,16 @@ export function queueRows(minuteRows: readonly AggregateRow[]): AggregateRow[] {
   return mergeRows(minuteRows, QUEUE_DIMENSIONS, '1m');
 }
 
-/** The measure columns of a row as TabSeparated text (the same for every grain it is written to). */
-export function tsvMeasures(r: AggregateRow): string {
-  const m = r.measures as unknown as Record<string, number | Map<string | number, number>>;
-  let out = '';
-  for (const c of AGGREGATE_COLUMNS) {
-    const v = m[c.name]!;
-    out += `\t${v instanceof Map ? tsvMap(v) : v}`;
-  }
-  return out;
-}
-
 /**
  * The measure columns of a row as RowBinary: sums and maxima UInt64 or Float64, maps
  * Map(UInt16 | String, UInt64). Compiled from AGGREGATE_COLUMNS into one function that reads
  * each measure by its name (a loop over the names costs a generic keyed lookup per field).
  */
-export const binaryMeasures = new Function('out', 'r', `const m = r.measures;\n${AGGREGATE_COLUMNS.map((c) => {
+export const binaryMeasures = new Function('out', 'm', `${AGGREGATE_COLUMNS.map((c) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(c.name)) throw new Error(`measure name ${c.name}`);
   const write = c.kind === 'fsum' ? 'float64' : c.kind === 'waitmap' ? 'uint16UInt64Map' : c.kind === 'keymap' ? 'stringUInt64Map' : 'uint64';
   return `out.${write}(m.${c.name});`;
-}).join('\n')}`) as (out: RowBinary, r: AggregateRow) => void;
+}).join('\n')}`) as (out: RowBinary, m: Measures) => void;
 
 /** Bytes of a typical row: 8 a scalar measure, a few a map (mostly empty), ~150 the tenant and dimensions. */
 const ROW_BYTES_ESTIMATE = AGGREGATE_COLUMNS.reduce((n, c) => n + (c.kind === 'waitmap' || c.kind === 'keymap' ? 4 : 8), 0) + 160;
@@ -79,7 +77,8 @@ function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENS
     out.string(r.tenant_id);
     out.uint32(windowStart(r.bucket, '1m') / 1000);
     for (const d of dims) out.string(r.dims[d]);
-    binaryMeasures(out, r);
+    // a kpi_queue_* row of state time alone has every measure in its table (it has no narrow one)
+    binaryMeasures(out, r.stateOnly ? widenStateTime(r.measures) : r.measures);
   }
   out.rows = rows.length;
   return out;
@@ -101,18 +100,6 @@ function binaryStateTimeRows(rows: readonly AggregateRow[]): RowBinary {
   }
   out.rows = rows.length;
   return out;
-}
-
-/** The key columns after the bucket: the given dimensions in order. */
-function tsvDims(r: AggregateRow, dims: readonly (typeof DIMENSIONS)[number][] = DIMENSIONS): string {
-  let out = '';
-  for (const d of dims) out += `\t${tsvString(r.dims[d])}`;
-  return out;
-}
-
-/** One row of a kpi_agg_<grain> table as TabSeparated text, columns in COLUMNS order. */
-export function tsvRow(r: AggregateRow, g: Granularity = '1m'): string {
-  return `${tsvString(r.tenant_id)}\t${windowStart(r.bucket, g) / 1000}${tsvDims(r)}${tsvMeasures(r)}`;
 }
 
 /**

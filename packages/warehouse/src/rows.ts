@@ -1,17 +1,24 @@
 import type { ContactEvent } from '@switchboard/events';
-import { AGGREGATE_COLUMNS, DIMENSIONS, NO_BUSINESS_CONFIG, dimValue, emptyMeasures, foldEventByMinute, type FoldContext, type Measures } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, NO_BUSINESS_CONFIG, dimValue, emptyMeasures, emptyStateTime, foldEventByMinute, widenStateTime, type FoldContext, type Measures, type StateTimeMeasures } from '@switchboard/kpi';
 
-export interface AggregateRow {
+interface RowKey {
   tenant_id: string;
   /** window start, epoch ms */
   bucket: number;
   dims: Record<(typeof DIMENSIONS)[number], string>;
-  measures: Measures;
-  /**
-   * Only agent state time was folded into it (the minutes a state spanned, foldEventByMinute):
-   * written to the narrow state-time table of an agent grain (STORED_TABLES' `split`).
-   */
-  stateOnly?: boolean;
+}
+
+/**
+ * One row of a stored table, before it is written. Most rows keyed by agent hold an agent's
+ * state time and nothing else (the minutes a state spanned, foldEventByMinute): `stateOnly`,
+ * with only those five measures, written to the narrow state-time table of an agent grain
+ * (STORED_TABLES' `split`). Every other row has every measure.
+ */
+export type AggregateRow = (RowKey & { stateOnly: false; measures: Measures }) | (RowKey & { stateOnly: true; measures: StateTimeMeasures });
+
+/** Every measure of a row (a stateOnly row's widened into a new object). */
+export function wideMeasures(r: AggregateRow): Measures {
+  return r.stateOnly ? widenStateTime(r.measures) : r.measures;
 }
 
 /**
@@ -35,26 +42,33 @@ export function aggregateMinuteRows(
   let e!: ContactEvent;
   let minutes!: Map<number, AggregateRow>;
   let dims: AggregateRow['dims'] | null = null;
-  let stateOnly = false;
-  const rowAt = (bucket: number): Measures => {
-    let row = minutes.get(bucket);
-    if (!row) {
-      if (!dims) {
-        dims = {} as AggregateRow['dims'];
-        for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
-      }
-      row = { tenant_id: e.tenant_id, bucket, dims, measures: emptyMeasures(), stateOnly };
-      minutes.set(bucket, row);
-      out.push(row);
-    } else if (!stateOnly) {
-      row.stateOnly = false;
+  const newRow = (bucket: number, stateOnly: boolean): AggregateRow => {
+    if (!dims) {
+      dims = {} as AggregateRow['dims'];
+      for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
     }
-    return row.measures;
+    const row: AggregateRow = stateOnly
+      ? { tenant_id: e.tenant_id, bucket, dims, stateOnly: true, measures: emptyStateTime() }
+      : { tenant_id: e.tenant_id, bucket, dims, stateOnly: false, measures: emptyMeasures() };
+    minutes.set(bucket, row);
+    out.push(row);
+    return row;
   };
+  // a row every measure may be written to: a narrow row another event lands in is widened
+  const rowAt = (bucket: number): Measures => {
+    const row = minutes.get(bucket) ?? newRow(bucket, false);
+    if (!row.stateOnly) return row.measures;
+    const wide = widenStateTime(row.measures);
+    const widened = row as { stateOnly: boolean; measures: Measures | StateTimeMeasures };
+    widened.stateOnly = false;
+    widened.measures = wide;
+    return wide;
+  };
+  // a row only state time is written to: narrow when new
+  const stateAt = (bucket: number): StateTimeMeasures => (minutes.get(bucket) ?? newRow(bucket, true)).measures;
   for (const event of events) {
     e = event;
     dims = null;
-    stateOnly = e.type === 'agent_state_changed';
     let key = e.tenant_id;
     for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
     let m = byKey.get(key);
@@ -62,7 +76,7 @@ export function aggregateMinuteRows(
     minutes = m;
     // an agent state's time lands in the minutes it spanned, older ones included: they are
     // rows of this batch like any other, written under its one token (kpi-writer.ts)
-    foldEventByMinute(e, rowAt, context);
+    foldEventByMinute(e, rowAt, context, stateAt);
   }
   return out;
 }
@@ -70,8 +84,9 @@ export function aggregateMinuteRows(
 /** The JSONEachRow shape of the kpi_agg_<grain> tables: DateTime as epoch seconds, wait maps as objects. */
 export function toInsertRow(r: AggregateRow): Record<string, unknown> {
   const out: Record<string, unknown> = { tenant_id: r.tenant_id, bucket: r.bucket / 1000, ...r.dims };
+  const m = wideMeasures(r);
   for (const c of AGGREGATE_COLUMNS) {
-    const v = r.measures[c.name];
+    const v = m[c.name];
     out[c.name] = v instanceof Map ? Object.fromEntries(v) : v;
   }
   return out;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent, type ContactEvent, type ContactEventInit } from '@switchboard/events';
-import { DEFAULT_OPTIONS, DIMENSIONS, MAX_STATE_SPAN_MS, QUEUE_DIMENSIONS, referenceSeries, windowStart, type Granularity } from '@switchboard/kpi';
-import { aggregateMinuteRows, type AggregateRow } from '../src';
+import { DEFAULT_OPTIONS, DIMENSIONS, MAX_STATE_SPAN_MS, QUEUE_DIMENSIONS, emptyMeasures, mergeMeasures, referenceSeries, windowStart, type Granularity, type Measures } from '@switchboard/kpi';
+import { aggregateMinuteRows, wideMeasures, type AggregateRow } from '../src';
 import { mergeRows, queueRows } from '../src/kpi-writer';
 
 // Exact interval apportioning (docs/staffing.md, "Where time is booked"): an agent state's
@@ -80,9 +80,12 @@ describe('agent state time split across 1-minute rows', () => {
       makeEvent({ event_id: 'w', tenant_id: 't', contact_id: 'c', type: 'wrapup_completed', occurred_at: t, channel: 'voice', direction: 'inbound', source: 'api', agent_id: 'a1', team_id: 'blue', queue_id: 'q', handle_ms: 150_000 }),
     ]);
     const at = byBucket(rows);
-    expect(at.get(Date.parse('2026-11-22T10:02:00Z'))!.measures.handle_ms).toBe(150_000);
+    // the wrap-up's minute holds both (every measure); the state's earlier minutes state time alone (narrow)
+    expect(at.get(Date.parse('2026-11-22T10:02:00Z'))!.stateOnly).toBe(false);
+    expect(wideMeasures(at.get(Date.parse('2026-11-22T10:02:00Z'))!).handle_ms).toBe(150_000);
+    expect(at.get(Date.parse('2026-11-22T09:59:00Z'))!.stateOnly).toBe(true);
     expect(at.get(Date.parse('2026-11-22T09:59:00Z'))!.measures.state_busy_ms).toBe(20_000);
-    expect(at.get(Date.parse('2026-11-22T09:59:00Z'))!.measures.handle_ms).toBe(0);
+    expect(wideMeasures(at.get(Date.parse('2026-11-22T09:59:00Z'))!).handle_ms).toBe(0);
     for (const r of rows) expect(r.dims).toMatchObject({ agent_id: 'a1', team_id: 'blue', queue_id: 'q' });
   });
 
@@ -136,5 +139,43 @@ describe('agent state time split across 1-minute rows', () => {
     expect(daily[0]!.measures.state_available_ms + daily[0]!.measures.state_busy_ms).toBe(3 * 3_600_000 + 1_800_000);
     // a replay of the same rows builds the same rows in the same order
     expect(mergeRows(rows, DIMENSIONS, '1h').map((r) => `${r.bucket}${r.dims.agent_id}`)).toEqual(hourly.map((r) => `${r.bucket}${r.dims.agent_id}`));
+  });
+
+  it('merges rows of state time alone with rows of every measure: the same measures as merging them all wide, narrow only where every row was', () => {
+    const base = Date.parse('2026-11-22T10:00:00Z');
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const events: ContactEvent[] = [];
+    for (let i = 0; i < 200; i++) {
+      const at = base + Math.floor(rnd() * 3 * 3_600_000);
+      const agent = { agent_id: `a${i % 3}`, team_id: i % 2 ? 'blue' : 'red' };
+      events.push(i % 4 === 0
+        ? makeEvent({ event_id: `w${i}`, tenant_id: 't', contact_id: `c${i}`, type: 'wrapup_completed', occurred_at: at, channel: 'voice', direction: 'inbound', source: 'api', queue_id: 'q', handle_ms: 1000 + i, ...agent })
+        : change(at, (['available', 'busy', 'away'] as const)[i % 3]!, Math.floor(rnd() * 40 * MIN), agent));
+    }
+    const rows = aggregateMinuteRows(events);
+    expect(new Set(rows.map((r) => r.stateOnly))).toEqual(new Set([true, false]));
+    const before = JSON.stringify(rows.map((r) => [r.stateOnly, Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])]));
+    const flat = (m: Measures) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Map ? Object.fromEntries([...v].sort()) : v]));
+    for (const [grain, dims, merged] of [
+      ['1h', DIMENSIONS, mergeRows(rows, DIMENSIONS, '1h')],
+      ['1d', DIMENSIONS, mergeRows(mergeRows(rows, DIMENSIONS, '1h'), DIMENSIONS, '1d')],
+      ['1h', QUEUE_DIMENSIONS, mergeRows(queueRows(rows), QUEUE_DIMENSIONS, '1h')],
+    ] as const) {
+      const want = new Map<string, { m: Measures; stateOnly: boolean }>();
+      for (const r of rows) {
+        const k = `${windowStart(r.bucket, grain)}|${dims.map((d) => r.dims[d]).join('|')}`;
+        const w = want.get(k) ?? want.set(k, { m: emptyMeasures(), stateOnly: true }).get(k)!;
+        mergeMeasures(w.m, wideMeasures(r));
+        w.stateOnly &&= r.stateOnly;
+      }
+      expect(merged).toHaveLength(want.size);
+      for (const r of merged) {
+        const w = want.get(`${r.bucket}|${dims.map((d) => r.dims[d]).join('|')}`)!;
+        expect(r.stateOnly, `${grain} ${r.bucket}`).toBe(w.stateOnly);
+        expect(flat(wideMeasures(r)), `${grain} ${r.bucket}`).toEqual(flat(w.m));
+      }
+    }
+    expect(JSON.stringify(rows.map((r) => [r.stateOnly, Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])]))).toBe(before);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent } from '@switchboard/events';
-import { KpiWriter, aggregateMinuteRows, loadMigrations, migrate, openStore, type Store } from '../src';
+import { KpiWriter, aggregateMinuteRows, loadMigrations, migrate, openStore, wideMeasures, type Store } from '../src';
 
 // Migration 0017 on a store that already holds rows: kpi_agg_1m/1h become views of the old
 // tables (renamed *_rows) and the new state-time tables. Nothing written before may be lost
@@ -50,12 +50,12 @@ describe('migration 0017 on a store with rows', () => {
       const size = g === '1m' ? 60 : 3600;
       await store.client.insert({
         table: `kpi_agg_${g}`, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: `before-${g}` },
-        values: before.map((r) => ({ tenant_id: r.tenant_id, bucket: Math.floor(r.bucket / 1000 / size) * size, ...r.dims, queued: r.measures.queued, state_available_ms: r.measures.state_available_ms })),
+        values: before.map((r) => ({ tenant_id: r.tenant_id, bucket: Math.floor(r.bucket / 1000 / size) * size, ...r.dims, queued: wideMeasures(r).queued, state_available_ms: r.measures.state_available_ms })),
       });
     }
     await store.client.insert({
       table: 'kpi_queue_1m', format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'before-q' },
-      values: before.map((r) => ({ tenant_id: r.tenant_id, bucket: r.bucket / 1000, queue_id: r.dims.queue_id, channel: r.dims.channel, team_id: r.dims.team_id, direction: r.dims.direction, topic: r.dims.topic, source: r.dims.source, queued: r.measures.queued, state_available_ms: r.measures.state_available_ms })),
+      values: before.map((r) => ({ tenant_id: r.tenant_id, bucket: r.bucket / 1000, queue_id: r.dims.queue_id, channel: r.dims.channel, team_id: r.dims.team_id, direction: r.dims.direction, topic: r.dims.topic, source: r.dims.source, queued: wideMeasures(r).queued, state_available_ms: r.measures.state_available_ms })),
     });
     expect(await totals()).toEqual({ kpi_agg_1m: [2, 150_000], kpi_agg_1h: [2, 150_000], kpi_1m: [2, 150_000], kpi_queue_1m: [2, 150_000] });
 

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuByThread, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, topThreads } from './proc';
+import { NODE_FLAGS, cpuByThread, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, topThreads } from './proc';
 
 const EPS = Number(process.env.BENCH_IDLE_EPS ?? 300);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 2);
@@ -21,7 +21,7 @@ async function startNode(eps: number, tag: string): Promise<{ child: ChildProces
   const dir = mkdtempSync(join(tmpdir(), 'sb-idle-'));
   const port = await freePort();
   // npm start's node, with npm start's V8 flags (scripts/run.mjs)
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'services/single-node/src/main.ts'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'services/single-node/src/main.ts'], {
     env: {
       ...process.env, SWITCHBOARD_STATE: dir, PORT: String(port), SIMULATOR_EPS: String(eps), LIVE_TABLE: '1',
       KAFKA_TOPIC_PREFIX: `bench-idle-${tag}-${Date.now()}-`, LOG_LEVEL: 'warn',

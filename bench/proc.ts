@@ -3,6 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 
+/**
+ * The V8 flags every service process runs with, as npm start (scripts/run.mjs) and the image
+ * (deploy/docker/Dockerfile) run them (docs/operations.md, "Node's heap"): a 64 MiB young
+ * generation, and the collector on the main thread only. test/node-flags.test.ts keeps the three
+ * in step.
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'] as const;
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The p-th percentile (nearest rank) of some figures. */

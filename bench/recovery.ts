@@ -20,7 +20,7 @@ import pino from 'pino';
 import { createKafka, topicNames } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { openStore } from '@switchboard/warehouse';
-import { freePort, load, percentile, sleep } from './proc';
+import { NODE_FLAGS, freePort, load, percentile, sleep } from './proc';
 
 const EPS = Number(process.env.BENCH_EPS ?? 3000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
@@ -63,7 +63,7 @@ export async function runRecovery(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const startAggregator = (): Aggregator => {
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'services/aggregator/src/main.ts'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'services/aggregator/src/main.ts'], {
       cwd: REPO_ROOT,
       env: { ...baseEnv, PORT: String(port), SWITCHBOARD_STATE: state, AGGREGATOR_GROUP_ID: groupId, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,7 +126,7 @@ export async function runRecovery(): Promise<void> {
   const last = () => samples[samples.length - 1];
 
   const simPort = await freePort();
-  const sim = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'services/simulator/src/main.ts'], {
+  const sim = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'services/simulator/src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...baseEnv, PORT: String(simPort), LOG_LEVEL: 'warn', SIMULATOR_SINK: 'kafka', SIMULATOR_EPS: String(EPS), SIMULATOR_DURATION_S: '0',

@@ -15,7 +15,7 @@ import pino from 'pino';
 import { makeEvent } from '@switchboard/events';
 import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, threadCpuSeconds } from './proc';
+import { NODE_FLAGS, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, threadCpuSeconds } from './proc';
 
 // 22k: the simulator paces a little under its target, and the goal is ≥ 20k sustained
 const EPS = Number(process.env.BENCH_EPS ?? 22_000);
@@ -32,9 +32,8 @@ const state = mkdtempSync(join(tmpdir(), 'sb-bench-'));
 
 
 function spawnService(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  // A larger young generation: both processes allocate many short-lived objects per event,
-  // and the default 16 MiB semi-space promotes them into costly old-space collections.
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', entry], {
+  // the services' V8 flags: both processes allocate many short-lived objects per event
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PREFIX: prefix, KAFKA_EVENT_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,20 +15,35 @@ const STATE_TIME_TABLE_COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...STATE
  * A row that no other row merges into is passed through as it is (most keys have one).
  */
 export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENSIONS)[number][], grain: Granularity): AggregateRow[] {
-  const out = new Map<string, AggregateRow & { own?: true }>();
+  // The key of a row's tenant and dimensions, built once per dimensions object: the rows of one
+  // key share one (aggregateMinuteRows), so a flush builds a few thousand keys, not one a row.
+  const keyOf = new Map<AggregateRow['dims'], { tenant: string; key: string }>();
+  // where each key's row of each window is in `out`
+  const byKey = new Map<string, Map<number, number>>();
+  const out: AggregateRow[] = [];
+  // rows made here (merged into from then on); every other row is read, never written to
+  const own = new Set<AggregateRow>();
   for (const r of rows) {
     const bucket = grain === '1m' ? r.bucket : windowStart(r.bucket, grain);
-    let key = `${r.tenant_id}\u0001${bucket}`;
-    for (const d of dims) key += `\u0001${r.dims[d]}`;
-    const acc = out.get(key);
-    if (!acc) {
-      // at its own window it passes as it is; else a new row (never `own`: it shares r's measures)
-      out.set(key, bucket === r.bucket ? r : r.stateOnly
+    let k = keyOf.get(r.dims);
+    if (k === undefined || k.tenant !== r.tenant_id) {
+      let key = r.tenant_id;
+      for (const d of dims) key += `\u0001${r.dims[d]}`;
+      keyOf.set(r.dims, (k = { tenant: r.tenant_id, key }));
+    }
+    let windows = byKey.get(k.key);
+    if (!windows) byKey.set(k.key, (windows = new Map()));
+    const at = windows.get(bucket);
+    if (at === undefined) {
+      windows.set(bucket, out.length);
+      // at its own window it passes as it is; else a new row sharing r's measures
+      out.push(bucket === r.bucket ? r : r.stateOnly
         ? { tenant_id: r.tenant_id, bucket, dims: r.dims, stateOnly: true, measures: r.measures }
         : { tenant_id: r.tenant_id, bucket, dims: r.dims, stateOnly: false, measures: r.measures });
       continue;
     }
-    if (acc.own && (!acc.stateOnly || r.stateOnly)) {
+    const acc = out[at]!;
+    if (own.has(acc) && (!acc.stateOnly || r.stateOnly)) {
       // anything into a row with every measure, or narrow into narrow
       if (r.stateOnly) mergeStateTime(acc.measures, r.measures);
       else mergeMeasures(acc.measures as Measures, r.measures);
@@ -36,16 +51,17 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
     }
     // a new row before the first merge (the rows passed in are never written to), with every
     // measure once a row that has them joins
-    const copy: AggregateRow & { own?: true } = acc.stateOnly && r.stateOnly
-      ? { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: true, measures: emptyStateTime(), own: true }
-      : { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: false, measures: emptyMeasures(), own: true };
+    const copy: AggregateRow = acc.stateOnly && r.stateOnly
+      ? { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: true, measures: emptyStateTime() }
+      : { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: false, measures: emptyMeasures() };
     for (const from of [acc, r]) {
       if (from.stateOnly) mergeStateTime(copy.measures, from.measures);
       else mergeMeasures(copy.measures as Measures, from.measures);
     }
-    out.set(key, copy);
+    out[at] = copy;
+    own.add(copy);
   }
-  return [...out.values()];
+  return out;
 }
 
 /** The batch's 1-minute rows merged over agents: the rows of the kpi_queue_* tables. */

@@ -34,19 +34,16 @@ export function aggregateMinuteRows(
   context: FoldContext = NO_BUSINESS_CONFIG,
 ): AggregateRow[] {
   // rows by tenant and dimensions, then by minute: an agent state's pieces look up their
-  // minutes by number under one key built per event; `out` keeps the order rows were made in
-  const byKey = new Map<string, Map<number, AggregateRow>>();
+  // minutes by number under one key built per event; `out` keeps the order rows were made in.
+  // Every row of a key shares one dimensions object (never written to), so mergeRows and the
+  // writer can tell rows of one key by it without building the key again.
+  const byKey = new Map<string, { dims: AggregateRow['dims']; minutes: Map<number, AggregateRow> }>();
   const out: AggregateRow[] = [];
-  // the event being folded, its rows by minute, and its dimension values (built for its first
-  // new row and shared by its others, never written to)
+  // the event being folded, and its key's dimension values and rows by minute
   let e!: ContactEvent;
   let minutes!: Map<number, AggregateRow>;
-  let dims: AggregateRow['dims'] | null = null;
+  let dims!: AggregateRow['dims'];
   const newRow = (bucket: number, stateOnly: boolean): AggregateRow => {
-    if (!dims) {
-      dims = {} as AggregateRow['dims'];
-      for (const d of DIMENSIONS) dims[d] = keyDims.includes(d) ? dimValue(e, d) : '';
-    }
     const row: AggregateRow = stateOnly
       ? { tenant_id: e.tenant_id, bucket, dims, stateOnly: true, measures: emptyStateTime() }
       : { tenant_id: e.tenant_id, bucket, dims, stateOnly: false, measures: emptyMeasures() };
@@ -68,12 +65,16 @@ export function aggregateMinuteRows(
   const stateAt = (bucket: number): StateTimeMeasures => (minutes.get(bucket) ?? newRow(bucket, true)).measures;
   for (const event of events) {
     e = event;
-    dims = null;
     let key = e.tenant_id;
     for (const d of keyDims) key += `\u0001${dimValue(e, d)}`;
-    let m = byKey.get(key);
-    if (!m) byKey.set(key, (m = new Map()));
-    minutes = m;
+    let k = byKey.get(key);
+    if (!k) {
+      const d = {} as AggregateRow['dims'];
+      for (const name of DIMENSIONS) d[name] = keyDims.includes(name) ? dimValue(e, name) : '';
+      byKey.set(key, (k = { dims: d, minutes: new Map() }));
+    }
+    minutes = k.minutes;
+    dims = k.dims;
     // an agent state's time lands in the minutes it spanned, older ones included: they are
     // rows of this batch like any other, written under its one token (kpi-writer.ts)
     foldEventByMinute(e, rowAt, context, stateAt);

@@ -142,7 +142,8 @@ describe('agent state time split across 1-minute rows', () => {
   });
 
   it('merges rows of state time alone with rows of every measure: the same measures as merging them all wide, narrow only where every row was', () => {
-    const base = Date.parse('2026-11-22T10:00:00Z');
+    // across midnight: the hour row of 00:00 is the day's row until the hour after it joins
+    const base = Date.parse('2026-11-22T22:30:00Z');
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const events: ContactEvent[] = [];
@@ -156,10 +157,12 @@ describe('agent state time split across 1-minute rows', () => {
     const rows = aggregateMinuteRows(events);
     expect(new Set(rows.map((r) => r.stateOnly))).toEqual(new Set([true, false]));
     const before = JSON.stringify(rows.map((r) => [r.stateOnly, Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])]));
+    const hourly = mergeRows(rows, DIMENSIONS, '1h');
+    const hourlyBefore = JSON.stringify(hourly.map((r) => Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])));
     const flat = (m: Measures) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Map ? Object.fromEntries([...v].sort()) : v]));
     for (const [grain, dims, merged] of [
       ['1h', DIMENSIONS, mergeRows(rows, DIMENSIONS, '1h')],
-      ['1d', DIMENSIONS, mergeRows(mergeRows(rows, DIMENSIONS, '1h'), DIMENSIONS, '1d')],
+      ['1d', DIMENSIONS, mergeRows(hourly, DIMENSIONS, '1d')],
       ['1h', QUEUE_DIMENSIONS, mergeRows(queueRows(rows), QUEUE_DIMENSIONS, '1h')],
     ] as const) {
       const want = new Map<string, { m: Measures; stateOnly: boolean }>();
@@ -177,5 +180,7 @@ describe('agent state time split across 1-minute rows', () => {
       }
     }
     expect(JSON.stringify(rows.map((r) => [r.stateOnly, Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])]))).toBe(before);
+    // merged rows, merged again at a coarser grain, are read and not written either
+    expect(JSON.stringify(hourly.map((r) => Object.entries(wideMeasures(r)).map(([k, v]) => [k, v instanceof Map ? [...v] : v])))).toBe(hourlyBefore);
   });
 });

@@ -195,38 +195,49 @@ const STATE_COLUMN = {
  * and the columns of the narrow state-time tables (STORED_TABLES' `split`, migration 0017).
  */
 export const STATE_TIME_COLUMNS = [...Object.values(STATE_COLUMN), 'staffed_ms_by_team'] as const;
-export type StateTimeName = (typeof STATE_TIME_COLUMNS)[number];
+
+/** The state columns (busy, after-call work, available, away): what a row of state time alone keeps. */
+type StateColumn = (typeof STATE_COLUMN)[keyof typeof STATE_COLUMN];
 
 /**
  * The measures of a row that holds agent state time and nothing else: most rows keyed by agent
  * (an agent state's minutes, foldEventByMinute), kept narrow so a flush does not allocate, copy
- * and collect every other measure's zero for each of them.
+ * and collect every other measure's zero for each of them. Its `staffed_ms_by_team` is not kept
+ * but implied: every row is keyed by team_id, and a state's time goes to the team of its event,
+ * so a row's staffed time by team is its team's total of the four states (widenStateTime).
  */
-export type StateTimeMeasures = Pick<Measures, StateTimeName>;
+export type StateTimeMeasures = Pick<Measures, StateColumn>;
 
 /** A row of state time alone, empty. */
 export function emptyStateTime(): StateTimeMeasures {
-  return { state_busy_ms: 0, state_acw_ms: 0, state_available_ms: 0, state_away_ms: 0, staffed_ms_by_team: NO_ENTRIES as Map<string, number> };
+  return { state_busy_ms: 0, state_acw_ms: 0, state_available_ms: 0, state_away_ms: 0 };
 }
 
-/** Every measure of a row of state time alone (a new row; its map is shared with `s`, so `s` is to be dropped). */
-export function widenStateTime(s: StateTimeMeasures): Measures {
+/** A row's staffed time: the sum of its four states. */
+export const staffedMs = (s: StateTimeMeasures) => s.state_busy_ms + s.state_acw_ms + s.state_available_ms + s.state_away_ms;
+
+/** Every measure of a row of state time alone, keyed by `team` (its team_id dimension), in a new row. */
+export function widenStateTime(s: StateTimeMeasures, team: string): Measures {
   const m = makeEmpty();
-  m.state_busy_ms = s.state_busy_ms;
-  m.state_acw_ms = s.state_acw_ms;
-  m.state_available_ms = s.state_available_ms;
-  m.state_away_ms = s.state_away_ms;
-  m.staffed_ms_by_team = s.staffed_ms_by_team;
+  addStateTime(m, s, team);
   return m;
 }
 
-/** Adds one row's state time into another's (either narrow or with every measure). */
+/** Adds one narrow row's state time into another (narrow). */
 export function mergeStateTime(into: StateTimeMeasures, from: StateTimeMeasures): void {
   into.state_busy_ms += from.state_busy_ms;
   into.state_acw_ms += from.state_acw_ms;
   into.state_available_ms += from.state_available_ms;
   into.state_away_ms += from.state_away_ms;
-  mergeMap(into as Measures, 'staffed_ms_by_team', from.staffed_ms_by_team as Map<unknown, number>);
+}
+
+/** Adds a narrow row's state time, keyed by `team` (its team_id dimension), into a row with every measure. */
+export function addStateTime(into: Measures, from: StateTimeMeasures, team: string): void {
+  mergeStateTime(into, from);
+  const ms = staffedMs(from);
+  if (ms === 0) return;
+  const staffed = mapFor(into, 'staffed_ms_by_team');
+  staffed.set(team, (staffed.get(team) ?? 0) + ms);
 }
 
 /** An SLA policy's target for one clock: a duration, in business time (the queue's calendar) or calendar time. */
@@ -285,10 +296,12 @@ export function stateSpan(e: ContactEvent): { from: number; to: number } | null 
 }
 
 /** Books `ms` of the state an agent_state_changed leaves (its previous_agent_state, not offline) into a row. */
-function foldStateTime(m: StateTimeMeasures, e: ContactEvent, ms: number): void {
+function foldStateTime(m: StateTimeMeasures | Measures, e: ContactEvent, ms: number): void {
   m[STATE_COLUMN[e.previous_agent_state as keyof typeof STATE_COLUMN]] += ms;
+  // a narrow row's staffed time by team is implied by its team_id (StateTimeMeasures)
+  if (!('staffed_ms_by_team' in m)) return;
   const team = e.team_id ?? '';
-  const staffed = mapFor(m as Measures, 'staffed_ms_by_team');
+  const staffed = mapFor(m, 'staffed_ms_by_team');
   staffed.set(team, (staffed.get(team) ?? 0) + ms);
 }
 
@@ -306,7 +319,7 @@ export function foldEventByMinute(
   e: ContactEvent,
   rowAt: (minute: number) => Measures,
   ctx: FoldContext = NO_BUSINESS_CONFIG,
-  stateAt: (minute: number) => StateTimeMeasures = rowAt,
+  stateAt: (minute: number) => StateTimeMeasures | Measures = rowAt,
 ): void {
   const own = Math.floor(e.occurred_at / MINUTE_MS) * MINUTE_MS;
   if (e.type !== 'agent_state_changed') {

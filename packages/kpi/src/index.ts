@@ -31,6 +31,8 @@ export {
   emptyStateTime,
   widenStateTime,
   mergeStateTime,
+  addStateTime,
+  staffedMs,
   feedsAggregates,
   foldEvent,
   foldEventByMinute,

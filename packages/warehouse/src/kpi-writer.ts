@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, emptyStateTime, mergeMeasures, mergeStateTime, widenStateTime, windowStart, type Granularity, type Measures, type StoredTable } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, addStateTime, emptyStateTime, mergeMeasures, mergeStateTime, staffedMs, widenStateTime, windowStart, type Granularity, type Measures, type StoredTable } from '@switchboard/kpi';
 import { RowBinary, tokenedInsert, type InsertStats } from './insert';
 import type { AggregateRow } from './rows';
 
@@ -45,8 +45,9 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
     const acc = out[at]!;
     if (own.has(acc) && (!acc.stateOnly || r.stateOnly)) {
       // anything into a row with every measure, or narrow into narrow
-      if (r.stateOnly) mergeStateTime(acc.measures, r.measures);
-      else mergeMeasures(acc.measures as Measures, r.measures);
+      if (!r.stateOnly) mergeMeasures(acc.measures as Measures, r.measures);
+      else if (acc.stateOnly) mergeStateTime(acc.measures, r.measures);
+      else addStateTime(acc.measures, r.measures, r.dims.team_id);
       continue;
     }
     // a new row before the first merge (the rows passed in are never written to), with every
@@ -55,8 +56,9 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
       ? { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: true, measures: emptyStateTime() }
       : { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: false, measures: emptyMeasures() };
     for (const from of [acc, r]) {
-      if (from.stateOnly) mergeStateTime(copy.measures, from.measures);
-      else mergeMeasures(copy.measures as Measures, from.measures);
+      if (!from.stateOnly) mergeMeasures(copy.measures as Measures, from.measures);
+      else if (copy.stateOnly) mergeStateTime(copy.measures, from.measures);
+      else addStateTime(copy.measures, from.measures, from.dims.team_id);
     }
     out[at] = copy;
     own.add(copy);
@@ -94,14 +96,14 @@ function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENS
     out.uint32(windowStart(r.bucket, '1m') / 1000);
     for (const d of dims) out.string(r.dims[d]);
     // a kpi_queue_* row of state time alone has every measure in its table (it has no narrow one)
-    binaryMeasures(out, r.stateOnly ? widenStateTime(r.measures) : r.measures);
+    binaryMeasures(out, r.stateOnly ? widenStateTime(r.measures, r.dims.team_id) : r.measures);
   }
   out.rows = rows.length;
   return out;
 }
 
 /** Rows of a state-time table (only agent state time was folded into them) as RowBinary, measures in STATE_TIME_COLUMNS order. */
-function binaryStateTimeRows(rows: readonly AggregateRow[]): RowBinary {
+function binaryStateTimeRows(rows: readonly (AggregateRow & { stateOnly: true })[]): RowBinary {
   const out = new RowBinary(rows.length * 200 + 1024);
   for (const r of rows) {
     const m = r.measures;
@@ -112,7 +114,15 @@ function binaryStateTimeRows(rows: readonly AggregateRow[]): RowBinary {
     out.uint64(m.state_acw_ms);
     out.uint64(m.state_available_ms);
     out.uint64(m.state_away_ms);
-    out.stringUInt64Map(m.staffed_ms_by_team);
+    // staffed_ms_by_team: the row's team, all four states (StateTimeMeasures); none when empty
+    const staffed = staffedMs(m);
+    if (staffed === 0) {
+      out.varUInt(0);
+    } else {
+      out.varUInt(1);
+      out.string(r.dims.team_id);
+      out.uint64(staffed);
+    }
   }
   out.rows = rows.length;
   return out;
@@ -164,8 +174,11 @@ export class KpiWriter {
       // most rows keyed by agent are a minute (or hour) of one agent's state time and nothing
       // else: those go to the narrow table, five measures a row instead of every one
       const wide: AggregateRow[] = [];
-      const stateTime: AggregateRow[] = [];
-      for (const r of rows) (r.stateOnly ? stateTime : wide).push(r);
+      const stateTime: (AggregateRow & { stateOnly: true })[] = [];
+      for (const r of rows) {
+        if (r.stateOnly) stateTime.push(r);
+        else wide.push(r);
+      }
       await this.insert(t.split.rows, COLUMNS, binaryRows(wide, dims), dedupToken);
       await this.insert(t.split.stateTime, STATE_TIME_TABLE_COLUMNS, binaryStateTimeRows(stateTime), dedupToken);
     }

@@ -18,7 +18,7 @@ export type AggregateRow = (RowKey & { stateOnly: false; measures: Measures }) |
 
 /** Every measure of a row (a stateOnly row's widened into a new object). */
 export function wideMeasures(r: AggregateRow): Measures {
-  return r.stateOnly ? widenStateTime(r.measures) : r.measures;
+  return r.stateOnly ? widenStateTime(r.measures, r.dims.team_id) : r.measures;
 }
 
 /**
@@ -55,14 +55,14 @@ export function aggregateMinuteRows(
   const rowAt = (bucket: number): Measures => {
     const row = minutes.get(bucket) ?? newRow(bucket, false);
     if (!row.stateOnly) return row.measures;
-    const wide = widenStateTime(row.measures);
+    const wide = widenStateTime(row.measures, row.dims.team_id);
     const widened = row as { stateOnly: boolean; measures: Measures | StateTimeMeasures };
     widened.stateOnly = false;
     widened.measures = wide;
     return wide;
   };
   // a row only state time is written to: narrow when new
-  const stateAt = (bucket: number): StateTimeMeasures => (minutes.get(bucket) ?? newRow(bucket, true)).measures;
+  const stateAt = (bucket: number): StateTimeMeasures | Measures => (minutes.get(bucket) ?? newRow(bucket, true)).measures;
   for (const event of events) {
     e = event;
     let key = e.tenant_id;

@@ -28,7 +28,7 @@ describe('agent state time split across 1-minute rows', () => {
     const at = byBucket(rows);
     for (let w = end - 180 * MIN; w < end; w += MIN) {
       expect(at.get(w)!.measures.state_available_ms, new Date(w).toISOString()).toBe(60_000);
-      expect([...at.get(w)!.measures.staffed_ms_by_team]).toEqual([['blue', 60_000]]);
+      expect([...wideMeasures(at.get(w)!).staffed_ms_by_team]).toEqual([['blue', 60_000]]);
     }
     expect(staffed(at.get(end)!)).toBe(0);
     expect(rows.reduce((s, r) => s + r.measures.state_available_ms, 0)).toBe(3 * 3_600_000);
@@ -62,7 +62,7 @@ describe('agent state time split across 1-minute rows', () => {
     const rows = aggregateMinuteRows([change(t, 'busy', 0), change(t, 'offline', 3_600_000), change(t, null, null), change(t, 'available', null)]);
     expect(rows).toHaveLength(1);
     expect(staffed(rows[0]!)).toBe(0);
-    expect(rows[0]!.measures.staffed_ms_by_team.size).toBe(0);
+    expect(wideMeasures(rows[0]!).staffed_ms_by_team.size).toBe(0);
   });
 
   it(`counts at most the ${MAX_STATE_SPAN_MS / 3_600_000} hours before the change`, () => {
@@ -129,7 +129,7 @@ describe('agent state time split across 1-minute rows', () => {
       ['2026-11-22T12:00:00.000Z', 'a2', 0, 600_000],
       ['2026-11-22T13:00:00.000Z', 'a2', 0, 1_200_000],
     ]);
-    expect([...sorted[1]!.measures.staffed_ms_by_team]).toEqual([['blue', 3_600_000]]);
+    expect([...wideMeasures(sorted[1]!).staffed_ms_by_team]).toEqual([['blue', 3_600_000]]);
     // the rows passed in are read, never written
     expect(JSON.stringify(rows.map((r) => [r.bucket, r.measures.state_available_ms, r.measures.state_busy_ms]))).toBe(before);
     // over agents and by day: one row, every millisecond

@@ -35,13 +35,15 @@ describe('aggregateMinuteRows', () => {
     expect(rows.map((r) => [r.dims.agent_id, new Date(r.bucket).toISOString().slice(11, 16), r.stateOnly])).toEqual([
       ['a1', '10:00', true], ['a1', '09:59', false], ['a2', '10:00', true], ['a2', '09:59', true],
     ]);
-    // a narrow row holds the five state-time measures and nothing else
-    expect(Object.keys(rows[0]!.measures).sort()).toEqual(['staffed_ms_by_team', 'state_acw_ms', 'state_available_ms', 'state_away_ms', 'state_busy_ms']);
+    // a narrow row holds the four state measures and nothing else; its staffed time is its team's
+    expect(Object.keys(rows[0]!.measures).sort()).toEqual(['state_acw_ms', 'state_available_ms', 'state_away_ms', 'state_busy_ms']);
+    expect([...wideMeasures(rows[0]!).staffed_ms_by_team]).toEqual([['blue', 30_000]]);
     expect(rows[0]!.measures.state_available_ms).toBe(30_000);
     // the widened row kept the state time booked before the answer, and took the answer
     const widened = wideMeasures(rows[1]!);
     expect({ available: widened.state_available_ms, staffed: [...widened.staffed_ms_by_team], answered: widened.answered }).toEqual({ available: 60_000, staffed: [['blue', 60_000]], answered: 1 });
     // widening a narrow row gives every measure, the others empty
     expect({ ...wideMeasures(rows[2]!), state_available_ms: 0, staffed_ms_by_team: new Map() }).toEqual(emptyMeasures());
+    expect([...wideMeasures(rows[2]!).staffed_ms_by_team]).toEqual([['blue', 30_000]]);
   });
 });

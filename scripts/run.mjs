@@ -138,7 +138,10 @@ switch (task) {
   case 'bench':
     ensureInstalled();
     ensureBroker();
-    process.exit(run(bin('tsx'), ['bench/run.ts', ...rest]));
+    // with the services' V8 flags: `-- write-path` measures the write path in this process
+    process.exit(run(bin('tsx'), [...NODE_GC_FLAGS, 'bench/run.ts', ...rest], {
+      env: { ...env, NODE_OPTIONS: `${NODE_HEAP_FLAGS} ${env.NODE_OPTIONS ?? ''}`.trim() },
+    }));
     break;
   default:
     console.error('usage: node scripts/run.mjs start|test|unit|bench');

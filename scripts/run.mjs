@@ -107,6 +107,8 @@ function ensureBroker() {
  */
 const NODE_HEAP_FLAGS = '--max-semi-space-size=64';
 const NODE_GC_FLAGS = ['--single-threaded-gc'];
+/** NODE_OPTIONS with our heap flag first, so one of the user's own comes after it and wins. */
+const nodeOptions = () => `${NODE_HEAP_FLAGS} ${env.NODE_OPTIONS ?? ''}`.trim();
 
 checkNode();
 const [task, ...rest] = process.argv.slice(2);
@@ -119,7 +121,7 @@ switch (task) {
     // many short-lived objects per event (docs/operations.md, "Node's heap"); a NODE_OPTIONS of
     // the user's comes after it, and the last flag wins
     process.exit(run(bin('tsx'), [...NODE_GC_FLAGS, 'services/single-node/src/main.ts', ...rest], {
-      env: { ...env, LIVE_TABLE: env.LIVE_TABLE ?? '1', NODE_OPTIONS: `${NODE_HEAP_FLAGS} ${env.NODE_OPTIONS ?? ''}`.trim() },
+      env: { ...env, LIVE_TABLE: env.LIVE_TABLE ?? '1', NODE_OPTIONS: nodeOptions() },
     }));
     break;
   case 'test':
@@ -140,7 +142,7 @@ switch (task) {
     ensureBroker();
     // with the services' V8 flags: `-- write-path` measures the write path in this process
     process.exit(run(bin('tsx'), [...NODE_GC_FLAGS, 'bench/run.ts', ...rest], {
-      env: { ...env, NODE_OPTIONS: `${NODE_HEAP_FLAGS} ${env.NODE_OPTIONS ?? ''}`.trim() },
+      env: { ...env, NODE_OPTIONS: nodeOptions() },
     }));
     break;
   default:

@@ -45,9 +45,7 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
     const acc = out[at]!;
     if (own.has(acc) && (!acc.stateOnly || r.stateOnly)) {
       // anything into a row with every measure, or narrow into narrow
-      if (!r.stateOnly) mergeMeasures(acc.measures as Measures, r.measures);
-      else if (acc.stateOnly) mergeStateTime(acc.measures, r.measures);
-      else addStateTime(acc.measures, r.measures, r.dims.team_id);
+      mergeRowInto(acc, r);
       continue;
     }
     // a new row before the first merge (the rows passed in are never written to), with every
@@ -55,15 +53,19 @@ export function mergeRows(rows: readonly AggregateRow[], dims: readonly (typeof 
     const copy: AggregateRow = acc.stateOnly && r.stateOnly
       ? { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: true, measures: emptyStateTime() }
       : { tenant_id: acc.tenant_id, bucket, dims: acc.dims, stateOnly: false, measures: emptyMeasures() };
-    for (const from of [acc, r]) {
-      if (!from.stateOnly) mergeMeasures(copy.measures as Measures, from.measures);
-      else if (copy.stateOnly) mergeStateTime(copy.measures, from.measures);
-      else addStateTime(copy.measures, from.measures, from.dims.team_id);
-    }
+    mergeRowInto(copy, acc);
+    mergeRowInto(copy, r);
     out[at] = copy;
     own.add(copy);
   }
   return out;
+}
+
+/** Adds a row's measures into a row of every measure, or a narrow row's into a narrow one. */
+function mergeRowInto(into: AggregateRow, from: AggregateRow): void {
+  if (!from.stateOnly) mergeMeasures(into.measures as Measures, from.measures);
+  else if (into.stateOnly) mergeStateTime(into.measures, from.measures);
+  else addStateTime(into.measures, from.measures, from.dims.team_id);
 }
 
 /** The batch's 1-minute rows merged over agents: the rows of the kpi_queue_* tables. */

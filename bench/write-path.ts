@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 
 import pino from 'pino';
 import { createMetricsRegistry } from '@switchboard/service-kit';
@@ -129,6 +129,17 @@ async function runOnce(batches: KafkaMessage[][], n: number, files: BusinessConf
     const rs = await store.client.query({ query: "SELECT table, count() AS n FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table", format: 'JSONEachRow' });
     return Object.fromEntries((await rs.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
   };
+  // V8's collections within the timed part, by kind: scavenges of the young generation
+  // (their cost grows with what survives them) and mark-compacts of the whole heap
+  const gc = { minor: 0, major: 0, minorN: 0, majorN: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e.detail as { kind?: number } | undefined)?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) { gc.minor += e.duration; gc.minorN++; }
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) { gc.major += e.duration; gc.majorN++; }
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const c0 = cpuSeconds();
   const t0 = performance.now();
   let offset = 0;
@@ -142,9 +153,11 @@ async function runOnce(batches: KafkaMessage[][], n: number, files: BusinessConf
   }
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds() - c0;
+  gcObserver.disconnect();
   const finalParts = await parts();
   console.log(`\nwrite path: ${n} events in ${batches.length} batches of ${FLUSH_MS} ms at ${EPS}/s (${Math.round(n / batches.length)} events per batch)`);
   console.log(`  wall ${wall.toFixed(1)} s, CPU ${cpu.toFixed(1)} s, ${Math.round(n / cpu)} events per CPU-second, ${Math.round(n / wall)} events/s`);
+  console.log(`  GC ${((gc.minor + gc.major) / 1000).toFixed(2)} s: ${gc.minorN} scavenges ${(gc.minor / 1000).toFixed(2)} s, ${gc.majorN} mark-compacts ${(gc.major / 1000).toFixed(2)} s`);
   console.log('  per flush, by table: inserts, rows, ms in the insert');
   for (const [table, k] of agg.insertStats.inserts) {
     console.log(`    ${table.padEnd(16)} ${(k / batches.length).toFixed(2)}  ${Math.round(agg.insertStats.rows.get(table)! / batches.length)}  ${Math.round(agg.insertStats.ms.get(table)! / batches.length)} ms`);

@@ -14,6 +14,14 @@ export interface Store {
   client: ClickHouseClient;
   target: StoreTarget;
   close(): Promise<void>;
+  /**
+   * Embedded only: runs `use` with a table expression that reads these RowBinary rows of
+   * `structure` ('name Type, …'), so a query can take tens of thousands of values as a table
+   * instead of as a parameter (a parameter is substituted into the statement as a literal and
+   * parsed with it: measured, 43,000 event ids, ~130 ms of CPU for the parameter alone against
+   * ~30 ms to read them as rows). The rows are a file in the data directory, removed after.
+   */
+  withRows?<T>(rows: Buffer, structure: string, use: (table: string) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -42,9 +50,14 @@ export async function openStore(target: StoreTarget): Promise<Store> {
   const { createChdbConnection } = await import('chdb/connection');
   const connection = createChdbConnection({ path: target.path });
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
-  const binary = chdbRowBinaryInsert(target.path, (sql) => connection.chdb.queryAsync(sql));
+  const files = new RowFiles(target.path);
+  const binary = chdbRowBinaryInsert(files, (sql) => connection.chdb.queryAsync(sql));
   passTabSeparatedThrough(client, connection.chdb.rawInsert, binary);
-  return { client, target, close: () => client.close() };
+  const withRows = async <T>(rows: Buffer, structure: string, use: (table: string) => Promise<T>): Promise<T> => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]* [A-Za-z0-9()]+(, [A-Za-z_][A-Za-z0-9_]* [A-Za-z0-9()]+)*$/.test(structure)) throw new Error(`withRows: bad structure ${JSON.stringify(structure)}`);
+    return files.with(rows, (file) => use(`file('${file}', RowBinary, '${structure}')`));
+  };
+  return { client, target, close: () => client.close(), withRows };
 }
 
 /** CLICKHOUSE_URL (with CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) selects a server; otherwise embedded under the state dir. */
@@ -105,6 +118,33 @@ function rowBinaryStatement(table: string, columns: readonly string[] | undefine
 }
 
 /**
+ * RowBinary rows handed to chDB as files in the data directory, each removed once the
+ * statement that reads it is done. One process owns a data directory, so files left by a
+ * process that died mid-statement are removed when the next one opens it.
+ */
+class RowFiles {
+  private readonly dir: string;
+  private n = 0;
+
+  constructor(path: string) {
+    this.dir = resolve(path, 'insert-files');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async with<T>(bytes: Buffer, use: (file: string) => Promise<T>): Promise<T> {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, `${process.pid}-${this.n++}.rowbinary`);
+    if (file.includes("'") || file.includes('\\')) throw new Error(`RowBinary file: unusable file name ${file}`);
+    await writeFile(file, bytes);
+    try {
+      return await use(file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+}
+
+/**
  * RowBinary into chDB, from a file. chdb-node's raw insert appends the payload to the
  * statement as inline data, which the engine ends at the first empty line: text formats
  * never hold two newlines in a row, binary data may (measured: a UInt64 of 0x0a0a fails
@@ -112,22 +152,9 @@ function rowBinaryStatement(table: string, columns: readonly string[] | undefine
  * `INSERT … FROM INFILE … FORMAT RowBinary`, which chDB reads as one block when its
  * max_block_size allows (ONE_BLOCK_SETTINGS); the file is removed after the insert.
  */
-function chdbRowBinaryInsert(path: string, queryAsync: (sql: string) => Promise<unknown>): RawInsert {
-  const dir = resolve(path, 'insert-files');
-  // files of a process that died mid-insert (one process per data directory)
-  rmSync(dir, { recursive: true, force: true });
-  let n = 0;
-  return async ({ table, values, columns, settings }) => {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${process.pid}-${n++}.rowbinary`);
-    if (file.includes("'") || file.includes('\\')) throw new Error(`RowBinary insert: unusable file name ${file}`);
-    await writeFile(file, values);
-    try {
-      await queryAsync(rowBinaryStatement(table, columns, settings ?? {}, `FROM INFILE '${file}'`));
-    } finally {
-      await rm(file, { force: true });
-    }
-  };
+function chdbRowBinaryInsert(files: RowFiles, queryAsync: (sql: string) => Promise<unknown>): RawInsert {
+  return ({ table, values, columns, settings }) =>
+    files.with(values, (file) => queryAsync(rowBinaryStatement(table, columns, settings ?? {}, `FROM INFILE '${file}'`)));
 }
 
 /** A server takes RowBinary as the body of an INSERT … FORMAT RowBinary statement. */

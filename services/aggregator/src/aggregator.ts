@@ -78,7 +78,7 @@ export class Aggregator {
       client, files: deps.businessConfig?.files, minIntervalMs: deps.businessConfig?.refreshMs, now: this.now, stats: this.insertStats,
       onInvalidRow: (row, err) => this.log.error({ err, ...row }, 'stored business configuration no longer valid; skipped'),
     });
-    this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats);
+    this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats, deps.store.withRows);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq, { log: this.log, metrics: deps.metrics, source: 'aggregator' });
     this.consumer = new BatchConsumer(
       deps.kafka,

@@ -134,7 +134,7 @@ async function runOnce(batches: KafkaMessage[][], n: number, files: BusinessConf
   const gc = { minor: 0, major: 0, minorN: 0, majorN: 0 };
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
       if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) { gc.minor += e.duration; gc.minorN++; }
       else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) { gc.major += e.duration; gc.majorN++; }
     }

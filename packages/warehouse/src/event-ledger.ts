@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Store } from './client';
 import { RowBinary, tokenedInsert, type InsertStats } from './insert';
 
 /**
- * Ids per lookup query. A server takes query parameters in the URL, so its lookups are kept
- * well under the URL limit; embedded, one query per batch (each query has a fixed cost).
+ * Ids per lookup query when they go as a parameter (to a server): a server takes query
+ * parameters in the URL, so its lookups are kept well under the URL limit. Embedded, the ids go
+ * as rows (Store.withRows), one query per batch whatever its size.
  */
-export const LOOKUP_CHUNK = { server: 2000, embedded: 100_000 } as const;
+const PARAMETER_CHUNK = 2000;
 
 const key = (tenant: string, eventId: string) => `${tenant}\u0001${eventId}`;
 
@@ -16,23 +18,26 @@ export interface EventId {
   event_id: string;
 }
 
-/** Runs a query over rows handed over as a table (Store.withRows, embedded only). */
-export type WithRows = <T>(rows: Buffer, structure: string, use: (table: string) => Promise<T>) => Promise<T>;
-
 /**
  * The record of counted event_ids (table event_ids). An event counts only if no other batch
  * recorded its id within the horizon; ids are recorded with the batch's token before its
  * aggregates are written, both writes idempotent under that token.
  */
 export class EventLedger {
+  private readonly client: ClickHouseClient;
+  /** embedded: the ids go to the lookup as rows (one statement, no parameter to parse) */
+  private readonly withRows: Store['withRows'];
+
   constructor(
-    private readonly client: ClickHouseClient,
+    store: Pick<Store, 'client' | 'withRows'>,
     private readonly horizonHours: number,
-    private readonly lookupChunk: number = LOOKUP_CHUNK.server,
     private readonly stats?: InsertStats,
-    /** embedded: the ids go to the lookup as rows (one statement, no parameter to parse) */
-    private readonly withRows?: WithRows,
-  ) {}
+    /** ids per statement when they go as a parameter */
+    private readonly parameterChunk: number = PARAMETER_CHUNK,
+  ) {
+    this.client = store.client;
+    this.withRows = store.withRows;
+  }
 
   /** Ids of these events recorded by a batch other than `token` within the horizon. */
   async seenElsewhere(events: readonly EventId[], token: string): Promise<Set<string>> {
@@ -59,8 +64,8 @@ export class EventLedger {
       return seen;
     }
     const tenants = [...new Set(events.map((e) => e.tenant_id))];
-    for (let i = 0; i < events.length; i += this.lookupChunk) {
-      const ids = events.slice(i, i + this.lookupChunk).map((e) => e.event_id);
+    for (let i = 0; i < events.length; i += this.parameterChunk) {
+      const ids = events.slice(i, i + this.parameterChunk).map((e) => e.event_id);
       // The ids as one newline-separated String parameter split by the query: a String is
       // sent and read as it is, where an Array(String) of tens of thousands is escaped
       // element by element here and parsed as a literal there (measured: 18,000 ids, ~65

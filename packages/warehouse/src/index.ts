@@ -28,7 +28,7 @@ export { aggregateMinuteRows, toInsertRow, wideMeasures, type AggregateRow } fro
 export { KpiWriter } from './kpi-writer';
 export { StateWriter } from './state-writer';
 export { FcrFactWriter } from './fcr-facts';
-export { EventLedger, LOOKUP_CHUNK, type EventId } from './event-ledger';
+export { EventLedger, type EventId } from './event-ledger';
 
 // reading
 export { MAX_WINDOWS, type KpiQuery } from './kpi-query';

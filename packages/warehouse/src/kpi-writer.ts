@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, addStateTime, emptyStateTime, mergeMeasures, mergeStateTime, staffedMs, widenStateTime, windowStart, type Granularity, type Measures, type StoredTable } from '@switchboard/kpi';
+import { AGGREGATE_COLUMNS, DIMENSIONS, QUEUE_DIMENSIONS, STATE_TIME_COLUMNS, STORED_TABLES, emptyMeasures, addStateTime, emptyStateTime, mergeMeasures, mergeStateTime, staffedMs, windowStart, type Granularity, type Measures, type StoredTable } from '@switchboard/kpi';
 import { RowBinary, tokenedInsert, type InsertStats } from './insert';
-import type { AggregateRow } from './rows';
+import { wideMeasures, type AggregateRow } from './rows';
 
 const MEASURE_NAMES = AGGREGATE_COLUMNS.map((c) => c.name);
 const COLUMNS = ['tenant_id', 'bucket', ...DIMENSIONS, ...MEASURE_NAMES] as const;
@@ -98,7 +98,7 @@ function binaryRows(rows: readonly AggregateRow[], dims: readonly (typeof DIMENS
     out.uint32(windowStart(r.bucket, '1m') / 1000);
     for (const d of dims) out.string(r.dims[d]);
     // a kpi_queue_* row of state time alone has every measure in its table (it has no narrow one)
-    binaryMeasures(out, r.stateOnly ? widenStateTime(r.measures, r.dims.team_id) : r.measures);
+    binaryMeasures(out, wideMeasures(r));
   }
   out.rows = rows.length;
   return out;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLedger, LOOKUP_CHUNK, migrate, openStore, type EventId, type Store } from '../src';
+import { EventLedger, migrate, openStore, type EventId, type Store } from '../src';
 
 // The ledger's lookup, embedded: the batch's ids as rows of a file the query reads
 // (Store.withRows), against the parameter form a server takes. Both must find exactly the ids
@@ -30,9 +30,9 @@ const seenOf = async (ledger: EventLedger, asked: EventId[], token: string) => {
 describe('EventLedger', () => {
   it('finds the ids another batch recorded, by tenant, with the ids as rows or as a parameter', async () => {
     expect(store.withRows).toBeTypeOf('function');
-    const asRows = new EventLedger(store.client, 24, LOOKUP_CHUNK.embedded, undefined, store.withRows);
+    const asRows = new EventLedger(store, 24);
     // the parameter form in chunks of 3, so a lookup spans several statements
-    const asParameter = new EventLedger(store.client, 24, 3);
+    const asParameter = new EventLedger({ client: store.client }, 24, undefined, 3);
     // ids a text format would mangle: a newline, a tab, a quote, a backslash, non-ASCII, empty
     const odd = ['line\nbreak', 'tab\there', "it's", 'back\\slash', 'ünïcødé-✓', ''];
     const recorded = [...odd.map((e) => id('acme', e)), ...Array.from({ length: 2000 }, (_, i) => id('acme', `ev-${i}`)), id('other', 'shared')];

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ContactEventCodec, type ContactEvent, type SchemaRegistryClient } from '@switchboard/events';
 import { QUEUE_DIMENSIONS, feedsAggregates } from '@switchboard/kpi';
 import { BatchConsumer, DeadLetterPublisher, type CombinedBatch, type DeadLetter, type Topics } from '@switchboard/kafka';
-import { BusinessConfigBook, type BusinessConfigFiles, EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, LOOKUP_CHUNK, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
+import { BusinessConfigBook, type BusinessConfigFiles, EventLedger, FcrFactWriter, InsertStats, engineCounters, type EngineCounters, KpiWriter, StateWriter, aggregateMinuteRows, type Store } from '@switchboard/warehouse';
 import type { Component } from '@switchboard/service-kit';
 import { screenMessage, type ScreenPolicy } from './screen';
 
@@ -78,7 +78,7 @@ export class Aggregator {
       client, files: deps.businessConfig?.files, minIntervalMs: deps.businessConfig?.refreshMs, now: this.now, stats: this.insertStats,
       onInvalidRow: (row, err) => this.log.error({ err, ...row }, 'stored business configuration no longer valid; skipped'),
     });
-    this.ledger = new EventLedger(client, deps.config.dedupHorizonHours, LOOKUP_CHUNK[deps.store.target.kind], this.insertStats, deps.store.withRows);
+    this.ledger = new EventLedger(deps.store, deps.config.dedupHorizonHours, this.insertStats);
     this.dlq = new DeadLetterPublisher(deps.kafka, deps.config.topics.dlq, { log: this.log, metrics: deps.metrics, source: 'aggregator' });
     this.consumer = new BatchConsumer(
       deps.kafka,

@@ -6,6 +6,8 @@
 //   B  the simulator off: nothing arrives
 // alternating A B A B (BENCH_IDLE_ROUNDS rounds of BENCH_IDLE_WINDOW_S seconds each, after a
 // warm-up), each round a fresh process. Prints cores per round, the medians and the load.
+// BENCH_IDLE_VARIANTS, a JSON array of { "flags": [...], "env": {...} }, compares node flags or
+// settings side by side: every round runs each variant in turn (A only when BENCH_IDLE_REST=0).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,15 +18,18 @@ const EPS = Number(process.env.BENCH_IDLE_EPS ?? 300);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 2);
 const WINDOW_S = Number(process.env.BENCH_IDLE_WINDOW_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_IDLE_WARMUP_S ?? 30);
+const REST = process.env.BENCH_IDLE_REST !== '0';
+type Variant = { flags?: string[]; env?: Record<string, string> };
+const VARIANTS = (process.env.BENCH_IDLE_VARIANTS ? JSON.parse(process.env.BENCH_IDLE_VARIANTS) : [{}]) as Variant[];
 
-async function startNode(eps: number, tag: string): Promise<{ child: ChildProcess; dir: string }> {
+async function startNode(eps: number, tag: string, variant: Variant): Promise<{ child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-idle-'));
   const port = await freePort();
   // npm start's node, with npm start's V8 flags (scripts/run.mjs)
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'services/single-node/src/main.ts'], {
+  const child = spawn(process.execPath, [...(variant.flags ?? NODE_FLAGS), '--import', 'tsx', 'services/single-node/src/main.ts'], {
     env: {
       ...process.env, SWITCHBOARD_STATE: dir, PORT: String(port), SIMULATOR_EPS: String(eps), LIVE_TABLE: '1',
-      KAFKA_TOPIC_PREFIX: `bench-idle-${tag}-${Date.now()}-`, LOG_LEVEL: 'warn',
+      KAFKA_TOPIC_PREFIX: `bench-idle-${tag}-${Date.now()}-`, LOG_LEVEL: 'warn', ...variant.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -39,8 +44,8 @@ async function startNode(eps: number, tag: string): Promise<{ child: ChildProces
   return { child, dir };
 }
 
-async function round(eps: number, tag: string): Promise<{ cores: number; rss: number; threads: string }> {
-  const { child, dir } = await startNode(eps, tag);
+async function round(eps: number, tag: string, variant: Variant): Promise<{ cores: number; rss: number; threads: string }> {
+  const { child, dir } = await startNode(eps, tag, variant);
   await sleep(WARMUP_S * 1000);
   const c0 = cpuSeconds(child.pid);
   const th0 = cpuByThread(child.pid);
@@ -56,17 +61,24 @@ async function round(eps: number, tag: string): Promise<{ cores: number; rss: nu
 }
 
 export async function runIdle(): Promise<void> {
-  console.log(`idle bench: ${ROUNDS} rounds of A (${EPS} events/s) and B (nothing arrives), ${WINDOW_S} s measured after ${WARMUP_S} s; load ${load().join(' / ')}`);
-  const a: number[] = [];
-  const b: number[] = [];
+  console.log(`idle bench: ${ROUNDS} rounds of A (${EPS} events/s)${REST ? ' and B (nothing arrives)' : ''}, ${WINDOW_S} s measured after ${WARMUP_S} s; load ${load().join(' / ')}`);
+  const a: number[][] = VARIANTS.map(() => []);
+  const b: number[][] = VARIANTS.map(() => []);
+  const name = (v: number) => (VARIANTS.length > 1 ? ` variant ${v + 1} ${JSON.stringify(VARIANTS[v])}` : '');
   for (let i = 0; i < ROUNDS; i++) {
-    const ra = await round(EPS, 'a');
-    a.push(ra.cores);
-    console.log(`  A #${i + 1}  ${ra.cores.toFixed(3)} cores  peak RSS ${ra.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${ra.threads}`);
-    const rb = await round(0, 'b');
-    b.push(rb.cores);
-    console.log(`  B #${i + 1}  ${rb.cores.toFixed(3)} cores  peak RSS ${rb.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${rb.threads}`);
+    for (let v = 0; v < VARIANTS.length; v++) {
+      const ra = await round(EPS, 'a', VARIANTS[v]!);
+      a[v]!.push(ra.cores);
+      console.log(`  A #${i + 1}${name(v)}  ${ra.cores.toFixed(3)} cores  peak RSS ${ra.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${ra.threads}`);
+      if (!REST) continue;
+      const rb = await round(0, 'b', VARIANTS[v]!);
+      b[v]!.push(rb.cores);
+      console.log(`  B #${i + 1}${name(v)}  ${rb.cores.toFixed(3)} cores  peak RSS ${rb.rss.toFixed(0)} MiB  load ${load().join(' / ')}\n        cpu s by thread: ${rb.threads}`);
+    }
   }
-  const report = { events_per_s: EPS, cores_at_rate_median: +percentile(a, 50).toFixed(3), cores_idle_median: +percentile(b, 50).toFixed(3), load: load() };
-  console.log(JSON.stringify(report));
+  const med = (xs: number[]) => (xs.length ? +percentile(xs, 50).toFixed(3) : null);
+  const report = VARIANTS.map((variant, v) => ({
+    ...(VARIANTS.length > 1 ? { variant } : {}), events_per_s: EPS, cores_at_rate_median: med(a[v]!), cores_idle_median: med(b[v]!),
+  }));
+  console.log(JSON.stringify({ runs: report, load: load() }));
 }

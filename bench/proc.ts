@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
  * generation, and the collector on the main thread only. test/node-flags.test.ts keeps the three
  * in step.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc', '--incremental-marking-soft-trigger=80', '--incremental-marking-hard-trigger=95'] as const;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

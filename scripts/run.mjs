@@ -102,11 +102,11 @@ function ensureBroker() {
 
 /**
  * V8 flags every service process runs with (docs/operations.md, "Node's heap"): the heap size in
- * NODE_OPTIONS (where a user's own comes after it and wins), the collector's threads on the
- * command line (Node does not take --single-threaded-gc from NODE_OPTIONS).
+ * NODE_OPTIONS (where a user's own comes after it and wins), the collector's threads and when
+ * it starts marking on the command line (Node takes neither from NODE_OPTIONS).
  */
 const NODE_HEAP_FLAGS = '--max-semi-space-size=64';
-const NODE_GC_FLAGS = ['--single-threaded-gc'];
+const NODE_GC_FLAGS = ['--single-threaded-gc', '--incremental-marking-soft-trigger=80', '--incremental-marking-hard-trigger=95'];
 /** NODE_OPTIONS with our heap flag first, so one of the user's own comes after it and wins. */
 const nodeOptions = () => `${NODE_HEAP_FLAGS} ${env.NODE_OPTIONS ?? ''}`.trim();
 

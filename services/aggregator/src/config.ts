@@ -2,13 +2,18 @@ import { z } from 'zod';
 import { DEFAULT_LATE_HORIZON_HOURS } from '@switchboard/events';
 import type { Topics } from '@switchboard/kafka';
 
+/** A trickle's write waits this many flush intervals, while fewer than TRICKLE_EVENTS records are buffered. */
+const TRICKLE_FLUSHES = 5;
+const TRICKLE_EVENTS = 2000;
+
 export const aggregatorEnvSchema = z.object({
   AGGREGATOR_GROUP_ID: z.string().default('switchboard-aggregator').describe('consumer group on contact-events.v1'),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(64).describe('partitions the consumer handles at once (kafkajs partitionsConsumedConcurrently)'),
   // one combined ClickHouse write (all owned partitions) at most this often: each write has a large fixed cost
   AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000).describe('one combined write of all owned partitions at least this often …'),
   AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000).describe('… or once this many records are buffered: the backpressure bound over all partitions'),
-  AGGREGATOR_TRICKLE_EVENTS: z.coerce.number().int().min(0).default(1000).describe('while fewer records than this are buffered, the write waits 3 × AGGREGATOR_FLUSH_MS instead (a write costs the same statements for 300 records as for 30,000); 0 turns it off'),
+  // docs/architecture.md, "A trickle waits longer": the wait and the threshold measured at 300 events/s
+  AGGREGATOR_TRICKLE_EVENTS: z.coerce.number().int().min(0).default(TRICKLE_EVENTS).describe(`while fewer records than this are buffered, the write waits ${TRICKLE_FLUSHES} × AGGREGATOR_FLUSH_MS instead (a write costs the same statements for 300 records as for 30,000); 0 turns it off`),
   AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000).describe('consumer-group session timeout: how soon a crashed replica’s partitions move'),
   DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168).describe('how long a counted event_id is remembered in the ledger'),
   LATE_HORIZON_HOURS: z.coerce.number().positive().default(DEFAULT_LATE_HORIZON_HOURS).describe('events older than this go to the DLQ as late'),
@@ -22,7 +27,7 @@ export function aggregatorConfig(env: z.infer<typeof aggregatorEnvSchema>, topic
     partitionsConcurrently: env.AGGREGATOR_PARTITIONS_CONCURRENTLY,
     flushDelayMs: env.AGGREGATOR_FLUSH_MS,
     flushEvents: env.AGGREGATOR_FLUSH_EVENTS,
-    trickle: { events: env.AGGREGATOR_TRICKLE_EVENTS, delayMs: 3 * env.AGGREGATOR_FLUSH_MS },
+    trickle: { events: env.AGGREGATOR_TRICKLE_EVENTS, delayMs: TRICKLE_FLUSHES * env.AGGREGATOR_FLUSH_MS },
     sessionTimeoutMs: env.AGGREGATOR_SESSION_TIMEOUT_MS,
     dedupHorizonHours: env.DEDUP_HORIZON_HOURS,
     lateHorizonMs: env.LATE_HORIZON_HOURS * 3600_000,

@@ -77,7 +77,7 @@ describe('docker-compose.yml', () => {
     const lines = dockerfile.split('\n');
     expect(lines.findIndex((l) => /^RUN node scripts\/build\.mjs/.test(l))).toBeGreaterThan(lines.findIndex((l) => /^RUN pnpm install/.test(l)));
     const cmd = lines.find((l) => l.startsWith('CMD '))!;
-    expect(cmd).toMatch(/exec node (--[a-z-]+ )*--enable-source-maps dist\/\$\{SERVICE\}\.mjs/);
+    expect(cmd).toMatch(/exec node (--[a-z-]+(=[0-9]+)? )*--enable-source-maps dist\/\$\{SERVICE\}\.mjs/);
     expect(cmd).not.toContain('tsx');
     const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
     for (const [name, svc] of Object.entries(compose.services)) {

@@ -12,7 +12,7 @@ export const aggregatorEnvSchema = z.object({
   // one combined ClickHouse write (all owned partitions) at most this often: each write has a large fixed cost
   AGGREGATOR_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000).describe('one combined write of all owned partitions at least this often …'),
   AGGREGATOR_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000).describe('… or once this many records are buffered: the backpressure bound over all partitions'),
-  // docs/architecture.md, "A trickle waits longer": the wait and the threshold measured at 300 events/s
+  // the wait and the threshold as measured at 300 events/s (docs/architecture.md, "The write path": a trickle waits longer)
   AGGREGATOR_TRICKLE_EVENTS: z.coerce.number().int().min(0).default(TRICKLE_EVENTS).describe(`while fewer records than this are buffered, the write waits ${TRICKLE_FLUSHES} × AGGREGATOR_FLUSH_MS instead (a write costs the same statements for 300 records as for 30,000); 0 turns it off`),
   AGGREGATOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000).describe('consumer-group session timeout: how soon a crashed replica’s partitions move'),
   DEDUP_HORIZON_HOURS: z.coerce.number().int().min(1).max(720).default(168).describe('how long a counted event_id is remembered in the ledger'),

@@ -12,17 +12,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NODE_FLAGS, cpuByThread, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, topThreads } from './proc';
+import { NODE_FLAGS, type NodeVariant, cpuByThread, variantsFromEnv, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, topThreads } from './proc';
 
 const EPS = Number(process.env.BENCH_IDLE_EPS ?? 300);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 2);
 const WINDOW_S = Number(process.env.BENCH_IDLE_WINDOW_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_IDLE_WARMUP_S ?? 30);
 const REST = process.env.BENCH_IDLE_REST !== '0';
-type Variant = { flags?: string[]; env?: Record<string, string> };
-const VARIANTS = (process.env.BENCH_IDLE_VARIANTS ? JSON.parse(process.env.BENCH_IDLE_VARIANTS) : [{}]) as Variant[];
+const VARIANTS = variantsFromEnv('BENCH_IDLE_VARIANTS');
 
-async function startNode(eps: number, tag: string, variant: Variant): Promise<{ child: ChildProcess; dir: string }> {
+async function startNode(eps: number, tag: string, variant: NodeVariant): Promise<{ child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-idle-'));
   const port = await freePort();
   // npm start's node, with npm start's V8 flags (scripts/run.mjs)
@@ -44,7 +43,7 @@ async function startNode(eps: number, tag: string, variant: Variant): Promise<{ 
   return { child, dir };
 }
 
-async function round(eps: number, tag: string, variant: Variant): Promise<{ cores: number; rss: number; threads: string }> {
+async function round(eps: number, tag: string, variant: NodeVariant): Promise<{ cores: number; rss: number; threads: string }> {
   const { child, dir } = await startNode(eps, tag, variant);
   await sleep(WARMUP_S * 1000);
   const c0 = cpuSeconds(child.pid);

@@ -63,7 +63,7 @@ import { AGGREGATE_COLUMNS, STORED_TABLES, emptyMeasures, feedsAggregates, foldE
 import { REPO_ROOT } from '@switchboard/service-kit';
 import { Engine, estimateEventsPerArrival } from '@switchboard/simulator';
 import type { TableTotals, PeerOptions } from './peer-engine';
-import { NODE_FLAGS, cpuByThread, cpuSeconds, freePort, load, peakRssMiB, sleep, topThreads } from './proc';
+import { NODE_FLAGS, cpuByThread, variantsFromEnv, cpuSeconds, freePort, load, peakRssMiB, sleep, topThreads } from './proc';
 
 const EVENTS = Number(process.env.BENCH_PEER_EVENTS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_PEER_ROUNDS ?? 2);
@@ -85,7 +85,7 @@ const SIDES = process.env.BENCH_PEER_SIDES ?? 'both';
  * ROUNDS = 2n with one side alone compares n variants A B … A B on one published backlog.
  */
 const AGG_DEFAULT_FLAGS = [...NODE_FLAGS];
-const AGG_VARIANTS = (process.env.BENCH_PEER_AGG_VARIANTS ? JSON.parse(process.env.BENCH_PEER_AGG_VARIANTS) : [{}]) as { flags?: string[]; env?: Record<string, string> }[];
+const AGG_VARIANTS = variantsFromEnv('BENCH_PEER_AGG_VARIANTS');
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const POLL_MS = 200;
 const TENANT = 'bench-peer';

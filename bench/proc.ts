@@ -6,10 +6,16 @@ import { loadavg } from 'node:os';
 /**
  * The V8 flags every service process runs with, as npm start (scripts/run.mjs) and the image
  * (deploy/docker/Dockerfile) run them (docs/operations.md, "Node's heap"): a 64 MiB young
- * generation, and the collector on the main thread only. test/node-flags.test.ts keeps the three
- * in step.
+ * generation, the collector on the main thread only, and old-space marking started by how full
+ * old space is. test/node-flags.test.ts keeps the three in step.
  */
 export const NODE_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc', '--incremental-marking-soft-trigger=80', '--incremental-marking-hard-trigger=95'] as const;
+
+/** A service process's node flags (NODE_FLAGS when absent) and extra environment, to compare side by side. */
+export type NodeVariant = { flags?: string[]; env?: Record<string, string> };
+
+/** The variants a bench compares: the JSON array of NodeVariant in `name`, or the one default. */
+export const variantsFromEnv = (name: string): NodeVariant[] => (process.env[name] ? (JSON.parse(process.env[name]!) as NodeVariant[]) : [{}]);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -47,9 +47,15 @@ ORDER BY (tenant_id, bucket, queue_id, channel, team_id, direction, topic, sourc
 SETTINGS non_replicated_deduplication_window = 10000
 EMPTY AS SELECT * EXCEPT (agent_id) FROM kpi_agg_1m;
 
+-- Each backfill empties its target first, so a start killed after it and run again does not
+-- count the old rows twice (nothing else writes these tables before the migration is recorded).
+TRUNCATE TABLE kpi_queue_1m;
 INSERT INTO kpi_queue_1m SELECT * EXCEPT (agent_id) FROM kpi_agg_1m;
+TRUNCATE TABLE kpi_queue_15m;
 INSERT INTO kpi_queue_15m SELECT * EXCEPT (agent_id) REPLACE (toStartOfInterval(bucket, INTERVAL 15 MINUTE) AS bucket) FROM kpi_agg_1m;
+TRUNCATE TABLE kpi_queue_1h;
 INSERT INTO kpi_queue_1h SELECT * EXCEPT (agent_id) FROM kpi_agg_1h;
+TRUNCATE TABLE kpi_queue_1d;
 INSERT INTO kpi_queue_1d SELECT * EXCEPT (agent_id) REPLACE (toStartOfInterval(bucket, INTERVAL 1 DAY) AS bucket) FROM kpi_agg_1h;
 
 DROP TABLE IF EXISTS kpi_agg_5m;

@@ -35,8 +35,13 @@ export function splitStatements(sql: string): string[] {
 }
 
 /**
- * Applies numbered migrations not yet recorded, in order. Statements are written to be
- * idempotent (IF NOT EXISTS), so two services starting at once against one server converge.
+ * Applies numbered migrations not yet recorded, in order. A migration is recorded only after its
+ * last statement, so a process killed in the middle of one (the crash drill SIGKILLs services
+ * while they start) runs it again from its first statement. Every statement must therefore be
+ * safe to run twice (docs/reliability.md, "Killed while it migrates"): IF NOT EXISTS / IF EXISTS / OR REPLACE,
+ * a backfill INSERT after a TRUNCATE of its target, and a RENAME that this runner skips once it
+ * has happened (`renameDone`). The same makes two services starting at once against one server
+ * converge.
  */
 export async function migrate(client: ClickHouseClient, migrations = loadMigrations()): Promise<number[]> {
   await client.command({
@@ -48,9 +53,33 @@ export async function migrate(client: ClickHouseClient, migrations = loadMigrati
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    for (const statement of m.statements) await client.command({ query: statement });
+    for (const statement of m.statements) {
+      if (await renameDone(client, statement)) continue;
+      await client.command({ query: statement });
+    }
     await client.insert({ table: 'schema_migrations', values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
     applied.push(m.version);
   }
   return applied;
+}
+
+const RENAME = /^RENAME\s+TABLE\s+(\w+)\s+TO\s+(\w+)$/i;
+
+/**
+ * ClickHouse has no RENAME … IF NOT DONE. `RENAME TABLE a TO b` has already run when b exists
+ * and a is either gone or is no longer a table (the same migration may have created a view
+ * under the old name after renaming). Anything else (a missing b, or both a and b tables) runs
+ * the statement, so a real conflict still fails loudly.
+ */
+async function renameDone(client: ClickHouseClient, statement: string): Promise<boolean> {
+  const m = RENAME.exec(statement.trim());
+  if (!m) return false;
+  const rs = await client.query({
+    query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ({from:String}, {to:String})',
+    query_params: { from: m[1], to: m[2] },
+    format: 'JSONEachRow',
+  });
+  const engines = new Map((await rs.json<{ name: string; engine: string }>()).map((r) => [r.name, r.engine]));
+  const from = engines.get(m[1]!);
+  return engines.has(m[2]!) && (from === undefined || from === 'View');
 }

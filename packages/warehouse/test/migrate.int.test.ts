@@ -69,6 +69,19 @@ describe('migrations', () => {
     expect(await rs.json()).toEqual([]);
   });
 
+  it('keep parts up to 256 MiB compact in every table the aggregator writes (migration 0018: a merge of wide parts held ~500 MiB)', async () => {
+    const written = (STORED_TABLES as readonly StoredTable[]).flatMap((t) => (t.split ? [t.split.rows, t.split.stateTime] : [t.table]));
+    const tables = [...written, 'contact_state', 'agent_state', 'event_ids', 'fcr_facts'];
+    const rs = await store.client.query({
+      query: 'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {t:Array(String)}',
+      query_params: { t: tables },
+      format: 'JSONEachRow',
+    });
+    const got = await rs.json<{ name: string; engine_full: string }>();
+    expect(got.map((r) => r.name).sort()).toEqual([...tables].sort());
+    for (const r of got) expect(r.engine_full, r.name).toMatch(/min_bytes_for_wide_part = 268435456/);
+  });
+
   it('drop a retried insert with the same deduplication token', async () => {
     const row = { tenant_id: 't1', bucket: Date.parse('2026-11-22T10:00:00Z') / 1000, queue_id: 'q', agent_id: '', team_id: '',
       channel: 'voice', direction: 'inbound', topic: '', source: 'api', queued: 2 };

@@ -47,14 +47,26 @@ export function partsFingerprint(parts: Iterable<Pick<ActivePart, 'table' | 'nam
 export interface EngineCounters {
   parts: [table: string, active: number][];
   events: [event: string, value: number][];
+  /**
+   * The engine's own memory accounting (system.metrics MemoryTracking: embedded, chDB's share of
+   * the process; on a server, the server's) and the merges running now with the memory they
+   * hold (system.merges). A merge writing a wide part of a wide table held ~500 MiB, the
+   * aggregator's peak while draining (docs/architecture.md, "Merges in compact parts").
+   */
+  memory: { tracked: number; merges: number; mergeBytes: number };
 }
 
 const ENGINE_EVENTS = ['InsertQuery', 'SelectQuery', 'InsertedRows', 'InsertedCompactParts', 'InsertedWideParts', 'Merge', 'MergedRows'];
 
 export async function engineCounters(client: ClickHouseClient): Promise<EngineCounters> {
-  const [parts, events] = await Promise.all([
+  const [parts, events, memory] = await Promise.all([
     client.query({ query: 'SELECT table, count() AS n FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table', format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
     client.query({ query: 'SELECT event, value FROM system.events WHERE event IN {events:Array(String)}', query_params: { events: ENGINE_EVENTS }, format: 'JSONCompactEachRow' }).then((r) => r.json<[string, string]>()),
+    client.query({
+      query: "SELECT (SELECT sum(value) FROM system.metrics WHERE metric = 'MemoryTracking'), count(), sum(memory_usage) FROM system.merges WHERE database = currentDatabase()",
+      format: 'JSONCompactEachRow',
+    }).then((r) => r.json<[string, string, string]>()),
   ]);
-  return { parts: parts.map(([t, n]) => [t, Number(n)]), events: events.map(([e, v]) => [e, Number(v)]) };
+  const [tracked, merges, mergeBytes] = (memory[0] ?? [0, 0, 0]).map(Number) as [number, number, number];
+  return { parts: parts.map(([t, n]) => [t, Number(n)]), events: events.map(([e, v]) => [e, Number(v)]), memory: { tracked, merges, mergeBytes } };
 }

@@ -133,6 +133,18 @@ export class Aggregator {
       name: 'switchboard_store_profile_events', help: 'ClickHouse counters since the engine started (system.events: queries, inserted rows and parts, merges; refreshed at most every 5 s)', labelNames: ['event'], registers,
       async collect() { this.reset(); for (const [event, v] of (await snapshot().catch(() => null))?.events ?? []) this.set({ event }, v); },
     });
+    new Gauge({
+      name: 'switchboard_store_memory_bytes', help: "ClickHouse's tracked memory (system.metrics MemoryTracking; embedded: the engine's share of this process) and what its running merges hold (system.merges); refreshed at most every 5 s", labelNames: ['of'], registers,
+      async collect() {
+        this.reset();
+        const m = (await snapshot().catch(() => null))?.memory;
+        if (m) { this.set({ of: 'engine' }, m.tracked); this.set({ of: 'merges' }, m.mergeBytes); }
+      },
+    });
+    new Gauge({
+      name: 'switchboard_store_merges_running', help: 'Merges ClickHouse is running now in this database (system.merges; refreshed at most every 5 s)', registers,
+      async collect() { const m = (await snapshot().catch(() => null))?.memory; this.set(m ? m.merges : NaN); },
+    });
     this.flushes = new Counter({ name: 'switchboard_aggregator_flushes_total', help: 'Combined batches written (one per flush, for all owned partitions)', registers });
     this.rowsWritten = new Counter({ name: 'switchboard_aggregator_rows_written_total', help: '1-minute aggregate rows written', registers });
     // the backpressure bound: at most flushEvents over all partitions (see BatchConsumer)

@@ -110,6 +110,17 @@ describe('operating a node', () => {
     expect(lag.map((s) => [s.labels.topic, s.labels.partition]).sort()).toEqual([[`ops-${run}-contact-events.v1`, '0'], [`ops-${run}-contact-events.v1`, '1']]);
   });
 
+  it("reports the store's parts and its own memory accounting, the embedded engine's share of this process", async () => {
+    const { samples } = await scrape();
+    const engine = samples.find((s) => s.name === 'switchboard_store_memory_bytes' && s.labels.of === 'engine');
+    // a migrated store with parts holds some memory, and never more than the whole process
+    expect(engine?.value).toBeGreaterThan(0);
+    expect(engine!.value).toBeLessThanOrEqual(await value('process_resident_memory_bytes'));
+    expect(samples.some((s) => s.name === 'switchboard_store_memory_bytes' && s.labels.of === 'merges' && s.value >= 0)).toBe(true);
+    expect(await value('switchboard_store_merges_running')).toBeGreaterThanOrEqual(0);
+    expect(await value('switchboard_store_parts_active', { table: 'schema_migrations' })).toBeGreaterThan(0);
+  });
+
   it('exposes every metric deploy/prometheus/rules.yml names, in text promtool parses', async () => {
     const { text } = await scrape();
     // the names /metrics declares, with the series names of histograms and summaries

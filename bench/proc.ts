@@ -101,3 +101,20 @@ export function topThreads(before: Record<string, number>, after: Record<string,
     .map(([k, v]) => `${k} ${v.toFixed(1)}`)
     .join(', ');
 }
+
+/**
+ * The q-quantile (0–1) of a Prometheus histogram's observations between two scrapes, as the
+ * upper bound of the bucket it falls in (`le`; Infinity past the last bound), from the
+ * cumulative `<name>_bucket{le="…"}` counts of each scrape. NaN when nothing was observed.
+ */
+export function histogramQuantile(before: Map<string, number>, after: Map<string, number>, name: string, q: number): number {
+  const buckets: { le: number; n: number }[] = [];
+  for (const [series, v] of after) {
+    const m = series.startsWith(`${name}_bucket{`) ? /le="([^"]+)"/.exec(series) : null;
+    if (m) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: v - (before.get(series) ?? 0) });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.n ?? 0;
+  if (!(total > 0)) return NaN;
+  return buckets.find((b) => b.n >= q * total)!.le;
+}

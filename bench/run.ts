@@ -9,13 +9,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { makeEvent } from '@switchboard/events';
 import { EventPublisher, createKafka } from '@switchboard/kafka';
 import { REPO_ROOT } from '@switchboard/service-kit';
-import { NODE_FLAGS, cpuSeconds, freePort, load, peakRssMiB, percentile, sleep, threadCpuSeconds } from './proc';
+import { NODE_FLAGS, cpuSeconds, freePort, histogramQuantile, load, peakRssMiB, percentile, sleep, threadCpuSeconds } from './proc';
 
 // 22k: the simulator paces a little under its target, and the goal is ≥ 20k sustained
 const EPS = Number(process.env.BENCH_EPS ?? 22_000);
@@ -234,6 +234,7 @@ async function main() {
   samples.push({ t: tCaughtUp, consumed: after.consumed });
   const first = samples.find((x) => x.consumed > before.consumed + probes) ?? samples[0]!;
   const wall = (tCaughtUp - tStart) / 1000;
+  const cpuUsed = { broker: cpuSeconds(brokerPid) - cpu0.broker, node: cpuSeconds(node.pid) - cpu0.node, simulator: simCpu };
   const cores = {
     broker: +((cpuSeconds(brokerPid) - cpu0.broker) / wall).toFixed(2),
     node: +((cpuSeconds(node.pid) - cpu0.node) / wall).toFixed(2),
@@ -282,6 +283,26 @@ async function main() {
     node_cpu_split_s: { main_thread_js: +(mainCpu - gc).toFixed(1), main_thread_gc: +gc.toFixed(1), other_threads_clickhouse_and_v8_helpers: +otherCpu.toFixed(1) },
     idle_cores_after_catch_up: idleCores,
   };
+  // What freshness is made of on the node's side: a combined batch's write, from the first
+  // statement to the last (switchboard_aggregator_write_seconds, as bucket bounds)
+  const writeSeconds = {
+    writes: (m1.get('switchboard_aggregator_write_seconds_count') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_count') ?? 0),
+    mean: +(((m1.get('switchboard_aggregator_write_seconds_sum') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_sum') ?? 0))
+      / Math.max(1, (m1.get('switchboard_aggregator_write_seconds_count') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_count') ?? 0))).toFixed(3),
+    p50_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.5),
+    p99_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.99),
+  };
+  // Whether the target fits the machine: each process's events per CPU-second in this run
+  // (all of its CPU, start-up included) and the cores each would need at the target rate
+  const delivered = simStats?.eventsDelivered ?? 0;
+  const perCpu = (cpu: number, n: number) => (cpu > 0 && Number.isFinite(cpu) ? Math.round(n / cpu) : null);
+  const eventsPerCpu = { simulator: perCpu(cpuUsed.simulator, delivered), broker: perCpu(cpuUsed.broker, delivered), node: perCpu(cpuUsed.node, consumed) };
+  const coresAt = Object.fromEntries(Object.entries(eventsPerCpu).map(([k, v]) => [k, v ? +(EPS / v).toFixed(2) : null])) as Record<string, number | null>;
+  const cpuBudget = {
+    events_per_cpu_s: eventsPerCpu,
+    cores_needed_at_target: { ...coresAt, total: +Object.values(coresAt).reduce<number>((a, b) => a + (b ?? 0), 0).toFixed(2) },
+    machine_cores: availableParallelism(),
+  };
   const finite = latencies.filter(Number.isFinite);
   const report = {
     target_events_per_s: EPS,
@@ -302,6 +323,8 @@ async function main() {
     avg_cores_used: cores,
     peak_rss_mib: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])),
     load_average: load(),
+    write_seconds: writeSeconds,
+    cpu_budget: cpuBudget,
     write_path: writePath,
   };
   console.log('\nSwitchboard bench (simulator → Kafka → aggregator → ClickHouse → /v1/kpis)');

@@ -163,9 +163,11 @@ async function main() {
   const simExit = new Promise<void>((r) => sim.on('exit', () => r()));
 
   // consumed-count samples, for the sustained rate from the first counted event to catch-up
-  const samples: { t: number; consumed: number }[] = [];
+  // (with the simulator's CPU so far: its start-up, calibration and warm start, is not the load)
+  const samples: { t: number; consumed: number; simCpu: number }[] = [];
   const sampler = setInterval(() => {
-    scrape(nodeUrl).then((m) => samples.push({ t: Date.now(), consumed: m.consumed }), () => undefined);
+    const simCpuNow = cpuSeconds(sim.pid);
+    scrape(nodeUrl).then((m) => samples.push({ t: Date.now(), consumed: m.consumed, simCpu: simCpuNow }), () => undefined);
   }, 250);
 
   // Freshness probes: one marker event every 250 ms on its own queue; latency = publish →
@@ -231,7 +233,7 @@ async function main() {
     tCaughtUp = Date.now();
   }
   clearInterval(sampler);
-  samples.push({ t: tCaughtUp, consumed: after.consumed });
+  samples.push({ t: tCaughtUp, consumed: after.consumed, simCpu: NaN });
   const first = samples.find((x) => x.consumed > before.consumed + probes) ?? samples[0]!;
   const wall = (tCaughtUp - tStart) / 1000;
   const cpuUsed = { broker: cpuSeconds(brokerPid) - cpu0.broker, node: cpuSeconds(node.pid) - cpu0.node, simulator: simCpu };
@@ -292,15 +294,21 @@ async function main() {
     p50_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.5),
     p99_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.99),
   };
-  // Whether the target fits the machine: each process's events per CPU-second in this run
-  // (all of its CPU, start-up included) and the cores each would need at the target rate
+  // Whether the target fits the machine: each process's events per CPU-second while the load
+  // ran and the cores each would need at the target rate. The simulator's CPU is counted from
+  // the sample before its first event was counted (its start-up, a calibration run and a warm
+  // start of the whole simulated center, is not load the node would see in production); the
+  // node's and the broker's from before the simulator started.
   const delivered = simStats?.eventsDelivered ?? 0;
   const perCpu = (cpu: number, n: number) => (cpu > 0 && Number.isFinite(cpu) ? Math.round(n / cpu) : null);
-  const eventsPerCpu = { simulator: perCpu(cpuUsed.simulator, delivered), broker: perCpu(cpuUsed.broker, delivered), node: perCpu(cpuUsed.node, consumed) };
+  const simCpuAtLoad = samples.slice(0, Math.max(1, samples.indexOf(first))).at(-1)?.simCpu ?? NaN;
+  const simLoadCpu = Number.isFinite(simCpuAtLoad) ? cpuUsed.simulator - simCpuAtLoad : cpuUsed.simulator;
+  const eventsPerCpu = { simulator: perCpu(simLoadCpu, delivered), broker: perCpu(cpuUsed.broker, delivered), node: perCpu(cpuUsed.node, consumed) };
   const coresAt = Object.fromEntries(Object.entries(eventsPerCpu).map(([k, v]) => [k, v ? +(EPS / v).toFixed(2) : null])) as Record<string, number | null>;
   const cpuBudget = {
     events_per_cpu_s: eventsPerCpu,
     cores_needed_at_target: { ...coresAt, total: +Object.values(coresAt).reduce<number>((a, b) => a + (b ?? 0), 0).toFixed(2) },
+    simulator_start_up_cpu_s: Number.isFinite(simCpuAtLoad) ? +simCpuAtLoad.toFixed(1) : null,
     machine_cores: availableParallelism(),
   };
   const finite = latencies.filter(Number.isFinite);

@@ -238,8 +238,8 @@ async function main() {
   const wall = (tCaughtUp - tStart) / 1000;
   const cpuUsed = { broker: cpuSeconds(brokerPid) - cpu0.broker, node: cpuSeconds(node.pid) - cpu0.node, simulator: simCpu };
   const cores = {
-    broker: +((cpuSeconds(brokerPid) - cpu0.broker) / wall).toFixed(2),
-    node: +((cpuSeconds(node.pid) - cpu0.node) / wall).toFixed(2),
+    broker: +(cpuUsed.broker / wall).toFixed(2),
+    node: +(cpuUsed.node / wall).toFixed(2),
     simulator: +(simCpu / wall).toFixed(2),
   };
   const rss = { broker: peakRssMiB(brokerPid), node: peakRssMiB(node.pid), simulator: simRss };
@@ -287,10 +287,11 @@ async function main() {
   };
   // What freshness is made of on the node's side: a combined batch's write, from the first
   // statement to the last (switchboard_aggregator_write_seconds, as bucket bounds)
+  const runDelta = (series: string) => (m1.get(series) ?? 0) - (m0.get(series) ?? 0);
+  const writes = runDelta('switchboard_aggregator_write_seconds_count');
   const writeSeconds = {
-    writes: (m1.get('switchboard_aggregator_write_seconds_count') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_count') ?? 0),
-    mean: +(((m1.get('switchboard_aggregator_write_seconds_sum') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_sum') ?? 0))
-      / Math.max(1, (m1.get('switchboard_aggregator_write_seconds_count') ?? 0) - (m0.get('switchboard_aggregator_write_seconds_count') ?? 0))).toFixed(3),
+    writes,
+    mean: +(runDelta('switchboard_aggregator_write_seconds_sum') / Math.max(1, writes)).toFixed(3),
     p50_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.5),
     p99_at_most: histogramQuantile(m0, m1, 'switchboard_aggregator_write_seconds', 0.99),
   };
